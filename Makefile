@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`. Everything they need is
+# installed here, so they work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CDK_CLI_VERSION := 2.1148.1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: setup test bench demo synth lint clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The stamp is rebuilt whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.bin/cdk: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.bin/cdk
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+synth: setup
+	PATH=$(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$$PATH cdk synth --quiet
+
+demo: setup
+	PATH=$(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$$PATH cdk synth --quiet
+	$(BIN)/warm-start-tuning demo --template cdk.out/WarmStartTuningExample.template.json
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out build dist *.egg-info .pytest_cache .hypothesis

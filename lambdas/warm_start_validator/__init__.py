@@ -1,0 +1,1 @@
+"""Asset of the WarmStartValidator Lambda: ``handler.py`` plus the pure rule engine."""

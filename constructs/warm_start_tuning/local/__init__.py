@@ -1,1 +1,48 @@
-"""local"""
+"""Run synthesized pipelines without AWS: Step Functions on moto, real Lambda handlers
+in-process, simulated SageMaker tuning jobs, and scalable simulated time.
+
+Needs the ``dev`` extra (moto). Names are imported on first use, so importing this
+package does not import moto.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "ExecutionResult",
+    "ExecutionTimeout",
+    "LocalEngine",
+    "SimulatedClock",
+    "SimulatedSageMaker",
+    "StateEvent",
+    "TemplateError",
+    "UnsupportedDefinitionError",
+    "default_tuning_request",
+]
+
+_WHERE = {
+    "ExecutionResult": ".engine",
+    "ExecutionTimeout": ".engine",
+    "LocalEngine": ".engine",
+    "StateEvent": ".engine",
+    "SimulatedClock": ".clock",
+    "SimulatedSageMaker": ".simulated_jobs",
+    "default_tuning_request": ".simulated_jobs",
+    "TemplateError": ".template",
+    "UnsupportedDefinitionError": ".template",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .clock import SimulatedClock
+    from .engine import ExecutionResult, ExecutionTimeout, LocalEngine, StateEvent
+    from .simulated_jobs import SimulatedSageMaker, default_tuning_request
+    from .template import TemplateError, UnsupportedDefinitionError
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        from importlib import import_module
+
+        return getattr(import_module(_WHERE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

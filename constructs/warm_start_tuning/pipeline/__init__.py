@@ -1,1 +1,7 @@
-"""pipeline"""
+"""The warm-start workflow: as a fragment to embed, and as a ready-made pipeline."""
+
+from .props import WarmStartType
+from .warm_start_tuning import WarmStartTuning
+from .warm_start_tuning_pipeline import WarmStartTuningPipeline
+
+__all__ = ["WarmStartType", "WarmStartTuning", "WarmStartTuningPipeline"]

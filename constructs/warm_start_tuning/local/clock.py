@@ -1,0 +1,174 @@
+"""Simulated time for the local engine.
+
+Real Step Functions executions wait for hours: a Wait state, a Retry backoff, a
+SageMaker tuning job. The local engine runs them on a simulated clock instead:
+
+- simulated time moves only when something sleeps (a Wait state, a Retry interval, the
+  ``.sync`` poller of a tuning job). Work in between (a Lambda handler, moto's
+  bookkeeping) takes no simulated time, so the simulated timings of a run do not depend
+  on how fast the machine is;
+- each simulated second of sleep costs ``1 / time_scale`` real seconds, so
+  ``time_scale=3600`` shows an hour as one second, and ``time_scale=math.inf`` does not
+  sleep at all;
+- sleepers that overlap (parallel branches, concurrent executions) share the clock: it
+  moves to the latest deadline reached, never backwards, so two branches that each wait
+  60 s starting together end at +60 s, not +120 s.
+
+Simulated SageMaker jobs read the same clock, so a job planned to run for two hours
+finishes after two simulated hours of Wait states or ``.sync`` polling.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+__all__ = ["SimulatedClock", "aws_timestamp"]
+
+
+def aws_timestamp(moment: datetime) -> str:
+    """ISO-8601 in UTC with milliseconds and a ``Z``, as Step Functions writes
+    ``$$.Execution.StartTime`` and ``$$.State.EnteredTime``."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class SimulatedClock:
+    """A shared, monotonic, scalable clock (thread-safe)."""
+
+    def __init__(self, time_scale: float = 1.0, start: datetime | None = None) -> None:
+        if not isinstance(time_scale, (int, float)) or isinstance(time_scale, bool):
+            raise TypeError("time_scale must be a number")
+        if not time_scale > 0:
+            raise ValueError("time_scale must be > 0 (math.inf: never sleep for real)")
+        if start is None:
+            start = datetime.now(timezone.utc)
+        elif start.tzinfo is None:
+            start = start.replace(tzinfo=timezone.utc)
+        self._scale = float(time_scale)
+        self._start = start.astimezone(timezone.utc)
+        self._offset = 0.0  # simulated seconds since ``start``
+        self._lock = threading.Lock()
+
+    # --- reading ---------------------------------------------------------------------
+
+    @property
+    def time_scale(self) -> float:
+        return self._scale
+
+    @property
+    def start(self) -> datetime:
+        """The simulated moment the clock was created at (aware, UTC)."""
+        return self._start
+
+    def elapsed(self) -> float:
+        """Simulated seconds since ``start``."""
+        with self._lock:
+            return self._offset
+
+    def now(self) -> datetime:
+        """The current simulated moment (aware, UTC)."""
+        return self._start + timedelta(seconds=self.elapsed())
+
+    def real_seconds(self, simulated_seconds: float) -> float:
+        """Real seconds that ``simulated_seconds`` of sleep cost at this scale."""
+        if math.isinf(self._scale):
+            return 0.0
+        return max(0.0, simulated_seconds) / self._scale
+
+    # --- moving ----------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> datetime:
+        """Jump ``seconds`` forward at once (no real sleep); returns the new now()."""
+        if seconds < 0:
+            raise ValueError("the clock never goes backwards")
+        with self._lock:
+            self._offset += seconds
+            return self._start + timedelta(seconds=self._offset)
+
+    def _move_to(self, offset: float) -> None:
+        with self._lock:
+            if offset > self._offset:
+                self._offset = offset
+
+    def sleep(
+        self,
+        seconds: float,
+        interrupt: threading.Event | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> bool:
+        """Sleep ``seconds`` of simulated time; True when the whole sleep happened.
+
+        ``interrupt`` is an Event whose ``set()`` (even a pulse: set then clear) wakes
+        the sleeper early; it then asks ``cancelled()`` whether to give up (False is
+        returned, and the clock moves only by the simulated time actually slept) or
+        to go back to sleep for the rest.
+        """
+        if seconds is None or seconds <= 0:
+            return not (cancelled() if cancelled else False)
+        with self._lock:
+            begin = self._offset
+        deadline = begin + seconds
+        real_total = self.real_seconds(seconds)
+        real_begin = time.monotonic()
+        while True:
+            real_left = real_total - (time.monotonic() - real_begin)
+            if cancelled is not None and cancelled():
+                slept = (time.monotonic() - real_begin) * self._scale
+                self._move_to(min(deadline, begin + slept))
+                return False
+            if real_left <= 0:
+                break
+            if interrupt is not None:
+                if interrupt.wait(real_left) and interrupt.is_set():
+                    # A latched (not pulsed) event would wake us at once, forever.
+                    time.sleep(min(real_left, 0.001))
+                # Woken early: loop to check cancelled() and sleep the rest if not.
+            else:
+                time.sleep(real_left)
+        self._move_to(deadline)
+        return True
+
+    def __repr__(self) -> str:
+        return f"SimulatedClock(time_scale={self._scale!r}, now={self.now().isoformat()})"
+
+
+class ClockEvent:
+    """A ``threading.Event`` whose ``wait(timeout)`` measures the timeout on the clock.
+
+    Used for a Task state's ``TimeoutSeconds``: the state times out when that much
+    simulated time has passed (moved by other sleepers, e.g. the ``.sync`` poller), or,
+    as a safety net, when that much real time has passed.
+    """
+
+    _SLICE = 0.02  # real seconds between looks at the clock
+
+    def __init__(self, clock: SimulatedClock) -> None:
+        self._clock = clock
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is None:
+            return self._event.wait()
+        deadline = self._clock.elapsed() + timeout
+        real_deadline = time.monotonic() + timeout
+        while True:
+            if self._event.is_set():
+                return True
+            if self._clock.elapsed() >= deadline or time.monotonic() >= real_deadline:
+                return self._event.is_set()
+            if self._event.wait(self._SLICE):
+                return True

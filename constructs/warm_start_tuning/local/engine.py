@@ -1,0 +1,563 @@
+"""LocalEngine: run a synthesized pipeline end to end without AWS.
+
+::
+
+    from warm_start_tuning.local import LocalEngine
+
+    with LocalEngine(time_scale=3600) as engine:          # one simulated hour = 1 s
+        engine.sagemaker.add_tuning_job(
+            "parent-1", status_path=[("InProgress", 600), ("Completed", None)]
+        )
+        arn = engine.deploy("cdk.out/MyStack.template.json")
+        result = engine.run(arn, {"parents": ["parent-1"]}, on_state=print)
+        print(result.status, result.output)
+
+The engine starts moto (``mock_aws``) with Step Functions' interpreter switched on and
+Lambda without Docker, installs the patches of :mod:`.moto_internals` (real handlers
+in-process, simulated SageMaker tuning jobs, simulated time), and removes them on exit.
+One engine may run at a time in a process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import moto_internals
+from .clock import SimulatedClock
+from .lambda_runtime import InProcessFunction, InProcessLambdaRuntime
+from .simulated_jobs import SimulatedSageMaker, StatusPath
+from .template import (
+    LambdaSpec,
+    ResolveContext,
+    TemplateError,
+    check_definition_supported,
+    load_template,
+    parse_template,
+)
+
+__all__ = ["ExecutionResult", "ExecutionTimeout", "LocalEngine", "StateEvent"]
+
+_MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+_ROLE_NAME = "warm-start-tuning-local"
+_TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+_POLL_REAL_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class StateEvent:
+    """A state entered or exited, as the engine saw it in the execution history."""
+
+    kind: str  # "entered" | "exited"
+    name: str
+    state_type: str  # "Task", "Wait", "Choice", "Pass", "Map", "Parallel", ...
+    elapsed_s: float  # simulated seconds since the execution started
+    timestamp: datetime  # simulated moment
+    data: Any  # the state's input (entered) or output (exited), parsed JSON
+
+
+@dataclass
+class ExecutionResult:
+    execution_arn: str
+    name: str
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED | RUNNING
+    output: Any | None
+    error: str | None
+    cause: str | None
+    #: (state name, simulated seconds since the start) for every state entered, in order.
+    states_entered: list[tuple[str, float]]
+    history_events: int
+    history: list[dict[str, Any]] = field(repr=False)
+    start_time: datetime | None = None
+    stop_time: datetime | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @property
+    def duration_s(self) -> float | None:
+        """Simulated seconds from start to stop (None while running)."""
+        if self.start_time is None or self.stop_time is None:
+            return None
+        return (self.stop_time - self.start_time).total_seconds()
+
+    def cause_json(self) -> Any:
+        """The cause parsed as JSON (Lambda errors, failed jobs); the text otherwise."""
+        if self.cause is None:
+            return None
+        try:
+            return json.loads(self.cause)
+        except json.JSONDecodeError:
+            return self.cause
+
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        """History events of one type, e.g. ``"TaskFailed"``."""
+        return [event for event in self.history if event.get("type") == event_type]
+
+
+class ExecutionTimeout(TimeoutError):
+    """The execution did not finish within the real-time budget; it was stopped."""
+
+    def __init__(self, message: str, result: ExecutionResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class LocalEngine:
+    """Step Functions + Lambda + SageMaker tuning jobs, locally, on simulated time.
+
+    ``time_scale``: simulated seconds per real second of sleep (``math.inf``: never
+    sleep). ``sync_poll_seconds``: how often (simulated) a ``.sync`` task describes its
+    tuning job. ``default_tuning_status_path``: how jobs the pipeline creates behave
+    unless :meth:`SimulatedSageMaker.plan` says otherwise.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_scale: float = 1.0,
+        region: str = "us-east-1",
+        start_time: datetime | None = None,
+        sync_poll_seconds: float = 60.0,
+        default_tuning_status_path: StatusPath = (("InProgress", 1800.0), ("Completed", None)),
+        stack_name: str = "local",
+    ) -> None:
+        self.region = region
+        # moto's default account: the mocked clients and the template's AWS::AccountId.
+        self.account_id = "123456789012"
+        self.stack_name = stack_name
+        self.clock = SimulatedClock(time_scale, start_time)
+        self.sagemaker = SimulatedSageMaker(
+            self.clock,
+            default_status_path=default_tuning_status_path,
+            region=region,
+            account_id=self.account_id,
+        )
+        self.lambdas = InProcessLambdaRuntime(region)
+        self._hooks = moto_internals.Hooks(
+            clock=self.clock,
+            sagemaker=self.sagemaker,
+            lambdas=self.lambdas,
+            sync_poll_seconds=sync_poll_seconds,
+        )
+        self._mock: Any = None
+        self._executions: list[str] = []
+        self._tempdirs: list[tempfile.TemporaryDirectory[str]] = []
+        self._clients: dict[str, Any] = {}
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> LocalEngine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        return self._mock is not None
+
+    def start(self) -> None:
+        """Start moto and install the patches (``with LocalEngine(...)`` does this)."""
+        if self._mock is not None:
+            return
+        from moto import mock_aws
+
+        moto_internals.install(self._hooks)
+        try:
+            self._mock = mock_aws(config=_MOTO_CONFIG)
+            self._mock.start()
+        except BaseException:
+            self._mock = None
+            moto_internals.uninstall()
+            raise
+        self.sagemaker.create_via_api = lambda request: self._client(
+            "sagemaker"
+        ).create_hyper_parameter_tuning_job(**request)
+
+    def close(self) -> None:
+        """Stop running executions, remove the patches and stop moto."""
+        if self._mock is None:
+            return
+        try:
+            self._stop_running_executions()
+        finally:
+            self.sagemaker.create_via_api = None
+            self._clients.clear()
+            try:
+                self._mock.stop()
+            finally:
+                self._mock = None
+                moto_internals.uninstall()
+                for tempdir in self._tempdirs:
+                    tempdir.cleanup()
+                self._tempdirs.clear()
+
+    def _stop_running_executions(self) -> None:
+        sfn = self._client("stepfunctions")
+        running = []
+        for arn in self._executions:
+            try:
+                if sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+                    self.stop(arn)
+                    running.append(arn)
+            except Exception:  # noqa: BLE001 - best effort while shutting down
+                pass
+        deadline = time.monotonic() + 2.0
+        for arn in running:
+            while time.monotonic() < deadline:
+                try:
+                    if sfn.describe_execution(executionArn=arn)["status"] != "RUNNING":
+                        break
+                except Exception:  # noqa: BLE001
+                    break
+                time.sleep(_POLL_REAL_SECONDS)
+
+    def _require_running(self) -> None:
+        if self._mock is None:
+            raise RuntimeError("the LocalEngine is not started: use `with LocalEngine(...) as engine:`")
+
+    def _client(self, service: str) -> Any:
+        """The engine's own clients: no SDK retries, so injected errors surface at once."""
+        self._require_running()
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            self._clients[service] = boto3.client(
+                service,
+                region_name=self.region,
+                config=Config(retries={"total_max_attempts": 1}),
+            )
+        return self._clients[service]
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the mocked account and region (e.g. to inspect moto)."""
+        self._require_running()
+        import boto3
+
+        return boto3.client(service, region_name=self.region)
+
+    # --- deploy ------------------------------------------------------------------------
+
+    def deploy(
+        self,
+        template: Mapping[str, Any] | str | Path,
+        *,
+        state_machine: str | None = None,
+        name: str | None = None,
+        assets_root: str | Path | None = None,
+        asset_dirs: Mapping[str, str | Path] | None = None,
+    ) -> str:
+        """Create a synthesized template's state machine and what it calls; its ARN.
+
+        ``template``: the template dict, its JSON text, or the path of a
+        ``*.template.json`` (its folder is where ``aws:asset:path`` metadata points).
+        ``state_machine``: logical id (or part of it) when the template has several.
+        ``asset_dirs``: handler folders by Lambda logical id or function name, to
+        override the template's assets. A Python Lambda whose asset folder is gone
+        falls back to the package's validator asset when its handler module is there.
+        Deploying again updates the definition in place.
+        """
+        self._require_running()
+        body, template_dir = load_template(template)
+        root = Path(assets_root) if assets_root is not None else template_dir
+        context = ResolveContext(region=self.region, account_id=self.account_id, stack_name=self.stack_name)
+        parsed = parse_template(body, context, assets_root=root)
+        spec = parsed.state_machine(state_machine)
+        check_definition_supported(spec.definition)
+        definition_text = json.dumps(spec.definition)
+
+        role_arn = self._role_arn()
+        overrides = {k: Path(v) for k, v in (asset_dirs or {}).items()}
+        for lambda_spec in parsed.lambdas.values():
+            referenced = lambda_spec.arn in definition_text or (
+                f'"{lambda_spec.function_name}"' in definition_text
+            )
+            self._deploy_lambda(lambda_spec, role_arn, overrides, required=referenced)
+        for topic in parsed.topics.values():
+            self._client("sns").create_topic(Name=topic)
+        for bus in parsed.event_buses.values():
+            events = self._client("events")
+            try:
+                events.create_event_bus(Name=bus)
+            except events.exceptions.ResourceAlreadyExistsException:
+                pass
+
+        sfn = self._client("stepfunctions")
+        machine_name = name or spec.name
+        arn = f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{machine_name}"
+        existing = {m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
+        if arn in existing:
+            sfn.update_state_machine(stateMachineArn=arn, definition=definition_text, roleArn=role_arn)
+            return arn
+        return sfn.create_state_machine(
+            name=machine_name,
+            definition=definition_text,
+            roleArn=role_arn,
+            type=spec.state_machine_type or "STANDARD",
+        )["stateMachineArn"]
+
+    def deploy_definition(self, definition: Mapping[str, Any], *, name: str = "local-state-machine") -> str:
+        """Create a state machine from a plain ASL definition (no template); its ARN."""
+        return self.deploy(
+            {
+                "Resources": {
+                    "StateMachine": {
+                        "Type": "AWS::StepFunctions::StateMachine",
+                        "Properties": {"DefinitionString": json.dumps(definition)},
+                    }
+                }
+            },
+            name=name,
+        )
+
+    def _role_arn(self) -> str:
+        iam = self._client("iam")
+        try:
+            return iam.get_role(RoleName=_ROLE_NAME)["Role"]["Arn"]
+        except iam.exceptions.NoSuchEntityException:
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": ["states.amazonaws.com", "lambda.amazonaws.com"]},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            return iam.create_role(RoleName=_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+                "Arn"
+            ]
+
+    def _asset_for(self, spec: LambdaSpec, overrides: Mapping[str, Path]) -> Path | None:
+        for key in (spec.logical_id, spec.function_name):
+            if key in overrides:
+                return overrides[key]
+        if spec.asset_dir is not None and spec.asset_dir.is_dir():
+            return spec.asset_dir
+        if spec.inline_code is not None:
+            tempdir = tempfile.TemporaryDirectory(prefix="wst-inline-")
+            self._tempdirs.append(tempdir)
+            Path(tempdir.name, "index.py").write_text(spec.inline_code, encoding="utf-8")
+            return Path(tempdir.name)
+        from .._paths import validator_asset_dir
+
+        fallback = validator_asset_dir()
+        module = spec.handler.rpartition(".")[0]
+        if module and (fallback / (module.replace(".", "/") + ".py")).is_file():
+            return fallback
+        return None
+
+    def _deploy_lambda(
+        self, spec: LambdaSpec, role_arn: str, overrides: Mapping[str, Path], *, required: bool
+    ) -> None:
+        python = spec.runtime is None or str(spec.runtime).startswith("python")
+        asset = self._asset_for(spec, overrides) if python else None
+        if required and asset is None:
+            raise TemplateError(
+                f"Lambda {spec.logical_id} ({spec.handler!r}, runtime {spec.runtime}) is called by "
+                "the state machine but the local engine cannot run it: "
+                + ("only Python handlers run in-process" if not python else "its asset folder is "
+                   f"missing ({spec.asset_dir}); pass asset_dirs={{{spec.logical_id!r}: folder}}")
+            )
+        lam = self._client("lambda")
+        try:
+            lam.get_function(FunctionName=spec.function_name)
+        except lam.exceptions.ResourceNotFoundException:
+            archive = io.BytesIO()
+            with zipfile.ZipFile(archive, "w") as zipped:
+                zipped.writestr("README", "code runs in-process from its asset folder")
+            lam.create_function(
+                FunctionName=spec.function_name,
+                Runtime=spec.runtime or "python3.12",
+                Role=role_arn,
+                Handler=spec.handler or "index.handler",
+                Code={"ZipFile": archive.getvalue()},
+                Timeout=spec.timeout,
+                Environment={"Variables": dict(spec.environment)},
+            )
+        if asset is not None:
+            self.lambdas.register(
+                InProcessFunction(
+                    name=spec.function_name,
+                    arn=spec.arn,
+                    handler=spec.handler,
+                    asset_dir=asset,
+                    environment=dict(spec.environment),
+                    timeout=spec.timeout,
+                )
+            )
+
+    # --- executions --------------------------------------------------------------------
+
+    def start_execution(
+        self, state_machine_arn: str, input: Any = None, *, name: str | None = None
+    ) -> str:
+        """Start an execution (always named, as on AWS); its ARN."""
+        text = input if isinstance(input, str) else json.dumps({} if input is None else input)
+        response = self._client("stepfunctions").start_execution(
+            stateMachineArn=state_machine_arn, name=name or str(uuid.uuid4()), input=text
+        )
+        self._executions.append(response["executionArn"])
+        return response["executionArn"]
+
+    def run(
+        self,
+        state_machine_arn: str,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        on_state: Callable[[StateEvent], None] | None = None,
+        timeout_s: float = 60.0,
+    ) -> ExecutionResult:
+        """Start an execution and wait for its end (``timeout_s`` in real seconds)."""
+        execution_arn = self.start_execution(state_machine_arn, input, name=name)
+        return self.wait(execution_arn, on_state=on_state, timeout_s=timeout_s)
+
+    def wait(
+        self,
+        execution_arn: str,
+        *,
+        on_state: Callable[[StateEvent], None] | None = None,
+        timeout_s: float = 60.0,
+    ) -> ExecutionResult:
+        """Wait for an execution to end, calling ``on_state`` for each state entered
+        and exited as it happens. ExecutionTimeout (after stopping it) when it runs
+        longer than ``timeout_s`` real seconds."""
+        sfn = self._client("stepfunctions")
+        deadline = time.monotonic() + timeout_s
+        reported = 0
+        while True:
+            status = sfn.describe_execution(executionArn=execution_arn)["status"]
+            if on_state is not None:
+                reported = self._report(execution_arn, on_state, reported)
+            if status in _TERMINAL:
+                if on_state is not None:
+                    self._report(execution_arn, on_state, reported)
+                return self.result(execution_arn)
+            if time.monotonic() > deadline:
+                self.stop(execution_arn, error="LocalEngine.Timeout", cause=f"still running after {timeout_s} s")
+                result = self.result(execution_arn)
+                raise ExecutionTimeout(
+                    f"{execution_arn} still running after {timeout_s} real seconds "
+                    f"({self.clock.elapsed():.0f} simulated); it was stopped",
+                    result,
+                )
+            time.sleep(_POLL_REAL_SECONDS)
+
+    def stop(self, execution_arn: str, *, error: str | None = None, cause: str | None = None) -> None:
+        """StopExecution: the execution ends ABORTED; a running ``.sync`` tuning job is
+        stopped (StopHyperParameterTuningJob), as Step Functions does."""
+        sfn = self._client("stepfunctions")
+        kwargs = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+        for _attempt in range(100):
+            try:
+                sfn.stop_execution(executionArn=execution_arn, **kwargs)
+                return
+            except Exception as problem:  # noqa: BLE001
+                # Right after StartExecution moto's worker may not have its environment yet.
+                if "NoneType" not in str(problem) and "env" not in str(problem):
+                    raise
+                time.sleep(_POLL_REAL_SECONDS)
+        raise RuntimeError(f"could not stop {execution_arn}")
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The execution's history events (boto3 shapes; timestamps in simulated time)."""
+        sfn = self._client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def result(self, execution_arn: str) -> ExecutionResult:
+        """The execution as it is now."""
+        description = self._client("stepfunctions").describe_execution(executionArn=execution_arn)
+        history = self.history(execution_arn)
+        start = _start_time(history, description)
+        entered = []
+        for event in history:
+            if event["type"].endswith("StateEntered"):
+                details = event.get("stateEnteredEventDetails", {})
+                entered.append((details.get("name", ""), _elapsed(event["timestamp"], start)))
+        output = description.get("output")
+        return ExecutionResult(
+            execution_arn=execution_arn,
+            name=description.get("name", ""),
+            status=description["status"],
+            output=json.loads(output) if output is not None else None,
+            error=description.get("error"),
+            cause=description.get("cause"),
+            states_entered=entered,
+            history_events=len(history),
+            history=history,
+            start_time=start,
+            stop_time=description.get("stopDate"),
+        )
+
+    def _report(self, execution_arn: str, on_state: Callable[[StateEvent], None], reported: int) -> int:
+        history = self.history(execution_arn)
+        start = _start_time(history, None)
+        for event in history[reported:]:
+            kind = _state_event_kind(event["type"])
+            if kind is None:
+                continue
+            details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails") or {}
+            raw = details.get("input") if kind == "entered" else details.get("output")
+            try:
+                data = json.loads(raw) if isinstance(raw, str) else raw
+            except json.JSONDecodeError:
+                data = raw
+            on_state(
+                StateEvent(
+                    kind=kind,
+                    name=details.get("name", ""),
+                    state_type=event["type"][: -len("StateEntered" if kind == "entered" else "StateExited")],
+                    elapsed_s=_elapsed(event["timestamp"], start),
+                    timestamp=event["timestamp"],
+                    data=data,
+                )
+            )
+        return len(history)
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"LocalEngine({state}, region={self.region!r}, clock={self.clock!r})"
+
+
+def _state_event_kind(event_type: str) -> str | None:
+    if event_type.endswith("StateEntered"):
+        return "entered"
+    if event_type.endswith("StateExited"):
+        return "exited"
+    return None
+
+
+def _start_time(history: list[dict[str, Any]], description: Mapping[str, Any] | None) -> datetime | None:
+    for event in history:
+        if event["type"] == "ExecutionStarted":
+            return event["timestamp"]
+    return description.get("startDate") if description else None
+
+
+def _elapsed(moment: datetime, start: datetime | None) -> float:
+    if start is None:
+        return math.nan
+    return round((moment - start).total_seconds(), 3)

@@ -1,0 +1,239 @@
+"""Run Lambda handlers in-process, the way the Python Lambda runtime calls them.
+
+The handler module is imported from its asset folder with that folder first on
+``sys.path``, as in a Lambda container (the validator imports ``parents`` and
+``warm_start_rules`` as top-level modules). Each asset folder keeps its own copies of
+its top-level modules: they are put into ``sys.modules`` only for the duration of an
+invocation, so a test's own ``import handler`` and the engine's never see each other's
+module, and two assets may both have a ``handler.py``. Module state survives between
+invocations of one engine, like a warm container; a new engine starts cold.
+
+Results and errors are shaped as the Lambda service returns them to Step Functions:
+a JSON payload, or ``FunctionError: Unhandled`` with ``{"errorMessage", "errorType",
+"requestId", "stackTrace"}`` where ``errorType`` is the exception's class name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import types
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["InProcessFunction", "InProcessLambdaRuntime", "LambdaContext"]
+
+
+@dataclass
+class InProcessFunction:
+    name: str
+    arn: str
+    handler: str  # "module.function", module may be dotted ("pkg.mod.fn")
+    asset_dir: Path
+    environment: dict[str, str] = field(default_factory=dict)
+    timeout: int = 3
+    memory_mb: int = 128
+
+
+class LambdaContext:
+    """The parts of the Lambda context object handlers use."""
+
+    def __init__(self, function: InProcessFunction, request_id: str) -> None:
+        self.function_name = function.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function.arn
+        self.memory_limit_in_mb = function.memory_mb
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function.name}"
+        self.log_stream_name = f"local/[$LATEST]{request_id.replace('-', '')}"
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + function.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload.get("errorMessage"))
+        self.payload = payload
+
+
+def _top_level_names(folder: Path) -> set[str]:
+    names = set()
+    for entry in folder.iterdir():
+        if entry.suffix == ".py":
+            names.add(entry.stem)
+        elif entry.is_dir() and not entry.name.startswith((".", "__")):
+            names.add(entry.name)
+    return names
+
+
+class InProcessLambdaRuntime:
+    """Functions by name; :meth:`invoke` runs one and returns (payload bytes, error)."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._functions: dict[str, InProcessFunction] = {}
+        self._modules: dict[Path, dict[str, types.ModuleType]] = {}
+        # One invocation at a time: sys.modules, sys.path and os.environ are per
+        # process, and they are swapped for the asset during a call.
+        self._lock = threading.RLock()
+
+    def register(self, function: InProcessFunction) -> None:
+        if "." not in function.handler:
+            raise ValueError(f"{function.name}: handler {function.handler!r} is not 'module.function'")
+        self._functions[function.name] = function
+
+    def get(self, name_or_arn: str) -> InProcessFunction | None:
+        name = name_or_arn
+        if name.startswith("arn:"):
+            # arn:aws:lambda:region:account:function:name[:qualifier]
+            parts = name.split(":")
+            name = parts[6] if len(parts) > 6 else name
+        return self._functions.get(name)
+
+    @property
+    def functions(self) -> dict[str, InProcessFunction]:
+        return dict(self._functions)
+
+    def invoke(self, function: InProcessFunction, payload: bytes | str | None) -> tuple[bytes, str | None]:
+        """Run the handler on ``payload``; (response payload, "Unhandled" or None)."""
+        request_id = str(uuid.uuid4())
+        try:
+            raw = payload.decode("utf-8") if isinstance(payload, bytes) else (payload or "")
+            event = json.loads(raw) if raw.strip() else {}
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return self._error("Runtime.UnmarshalError", f"Unable to unmarshal input: {error}", request_id)
+        try:
+            result = self._call(function, event, LambdaContext(function, request_id))
+        except _HandlerFailed as failed:
+            failed.payload["requestId"] = request_id
+            return json.dumps(failed.payload).encode("utf-8"), "Unhandled"
+        try:
+            body = json.dumps(result)
+        except (TypeError, ValueError) as error:
+            return self._error("Runtime.MarshalError", f"Unable to marshal response: {error}", request_id)
+        return body.encode("utf-8"), None
+
+    @staticmethod
+    def _error(kind: str, message: str, request_id: str) -> tuple[bytes, str]:
+        payload = {"errorMessage": message, "errorType": kind, "requestId": request_id, "stackTrace": []}
+        return json.dumps(payload).encode("utf-8"), "Unhandled"
+
+    def _call(self, function: InProcessFunction, event: Any, context: LambdaContext) -> Any:
+        module_name, _, attribute = function.handler.rpartition(".")
+        folder = function.asset_dir.resolve()
+        with self._lock, self._asset_modules(folder), self._environment(function):
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as error:  # noqa: BLE001 - reported as Lambda does
+                raise _HandlerFailed(
+                    {
+                        "errorMessage": f"Unable to import module '{module_name}': {error}",
+                        "errorType": "Runtime.ImportModuleError",
+                        "stackTrace": [],
+                    }
+                ) from None
+            handler = getattr(module, attribute, None)
+            if not callable(handler):
+                raise _HandlerFailed(
+                    {
+                        "errorMessage": f"Handler '{attribute}' missing on module '{module_name}'",
+                        "errorType": "Runtime.HandlerNotFound",
+                        "stackTrace": [],
+                    }
+                )
+            try:
+                return handler(event, context)
+            except Exception as error:  # noqa: BLE001 - every handler error goes to the caller
+                frames = traceback.extract_tb(error.__traceback__)[1:]  # drop this frame
+                raise _HandlerFailed(
+                    {
+                        "errorMessage": str(error),
+                        "errorType": type(error).__name__,
+                        "stackTrace": traceback.format_list(frames),
+                    }
+                ) from None
+
+    # --- isolation -------------------------------------------------------------------
+
+    class _Swap:
+        def __init__(self, enter, leave) -> None:  # type: ignore[no-untyped-def]
+            self._enter, self._leave = enter, leave
+
+        def __enter__(self) -> None:
+            self._enter()
+
+        def __exit__(self, *exc: object) -> None:
+            self._leave()
+
+    def _asset_modules(self, folder: Path) -> InProcessLambdaRuntime._Swap:
+        if not folder.is_dir():
+            raise _HandlerFailed(
+                {
+                    "errorMessage": f"asset folder {folder} does not exist",
+                    "errorType": "Runtime.ImportModuleError",
+                    "stackTrace": [],
+                }
+            )
+        names = _top_level_names(folder)
+        cache = self._modules.setdefault(folder, {})
+        saved: dict[str, types.ModuleType] = {}
+
+        def owned(module_name: str) -> bool:
+            return module_name.split(".", 1)[0] in names
+
+        def enter() -> None:
+            for module_name in [m for m in sys.modules if owned(m)]:
+                saved[module_name] = sys.modules.pop(module_name)
+            sys.modules.update(cache)
+            sys.path.insert(0, str(folder))
+            importlib.invalidate_caches()
+
+        def leave() -> None:
+            try:
+                sys.path.remove(str(folder))
+            except ValueError:  # pragma: no cover - the handler changed sys.path itself
+                pass
+            cache.clear()
+            for module_name in [m for m in sys.modules if owned(m)]:
+                cache[module_name] = sys.modules.pop(module_name)
+            sys.modules.update(saved)
+
+        return self._Swap(enter, leave)
+
+    def _environment(self, function: InProcessFunction) -> InProcessLambdaRuntime._Swap:
+        values: Mapping[str, str] = {
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+            "LAMBDA_TASK_ROOT": str(function.asset_dir),
+            **function.environment,
+        }
+        saved: dict[str, str | None] = {}
+
+        def enter() -> None:
+            for key, value in values.items():
+                saved[key] = os.environ.get(key)
+                os.environ[key] = value
+
+        def leave() -> None:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+        return self._Swap(enter, leave)

@@ -1,0 +1,769 @@
+"""Every touch of moto's internals lives here, and nowhere else.
+
+moto (pinned ==5.2.5) runs Step Functions' ASL interpreter for real. The local engine
+extends and corrects it in a few places; each is listed in :data:`REQUIRED` with the
+moto symbol it relies on, and :func:`check_internals` (run before every install and by
+tests/local/test_moto_internals.py) fails loudly, naming the symbol, when a moto upgrade
+moves one. What is patched, and why:
+
+1. ``sagemaker:createHyperParameterTuningJob`` (REQUEST_RESPONSE and ``.sync``): moto
+   lists "sagemaker" as unsupported. The service factory gets a SageMaker service built
+   on ``StateTaskServiceCallback`` that creates the job, polls it to a terminal status
+   on the simulated clock, and stops it when the execution stops or the task times out.
+2. Time: Wait states and Retry intervals sleep on the simulated clock; history event
+   timestamps, ``$$.State.EnteredTime``, ``$$.Execution.StartTime`` (an ISO string, as
+   on AWS, instead of moto's datetime object), start/stop dates and a Task state's
+   ``TimeoutSeconds`` are simulated time too.
+3. ``lambda:invoke`` without Docker: moto's simple Lambda backend echoes the payload;
+   functions the engine deployed run their real handler in-process instead.
+4. SageMaker tuning jobs: moto's are born Completed with a fake best job. Create,
+   Describe, List and the missing StopHyperParameterTuningJob answer from the
+   simulated jobs (:mod:`.simulated_jobs`).
+5. aws-sdk integrations: error names ``SageMaker.X`` (moto writes ``sagemaker.X``), and
+   outputs made JSON (boto datetimes → ISO strings) as AWS returns them; moto's
+   ``describe_execution`` crashes on a datetime left in an execution's output.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _datetime
+import functools
+import importlib
+import inspect
+import json
+import re
+import threading
+import time as _time
+import types
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import ClockEvent, SimulatedClock, aws_timestamp
+from .lambda_runtime import InProcessLambdaRuntime
+from .simulated_jobs import SimulatedApiError, SimulatedSageMaker
+
+__all__ = [
+    "MOTO_VERSION",
+    "REQUIRED",
+    "Hooks",
+    "MotoInternalsChanged",
+    "check_internals",
+    "install",
+    "installed",
+    "uninstall",
+]
+
+#: The moto release these patches were written against (pyproject pins it).
+MOTO_VERSION = "5.2.5"
+
+_SFN = "moto.stepfunctions.parser"
+_TASK = f"{_SFN}.asl.component.state.exec.state_task"
+
+#: (module, attribute path, source text the patch relies on or None).
+REQUIRED: tuple[tuple[str, str, str | None], ...] = (
+    (f"{_TASK}.service.state_task_service_factory", "state_task_service_for", None),
+    (f"{_TASK}.state_task_factory", "state_task_service_for", None),
+    (f"{_TASK}.service.state_task_service_callback", "StateTaskServiceCallback", None),
+    (
+        f"{_TASK}.service.state_task_service_callback",
+        "StateTaskServiceCallback._eval_integration_pattern",
+        None,
+    ),
+    (
+        f"{_TASK}.service.state_task_service_callback",
+        "StateTaskServiceCallback._after_eval_execution",
+        "self._eval_integration_pattern(",
+    ),
+    (f"{_TASK}.service.state_task_service", "StateTaskService._eval_service_task", None),
+    (f"{_TASK}.service.state_task_service", "StateTaskService._from_error", None),
+    (f"{_TASK}.service.resource", "ResourceCondition", None),
+    (f"{_TASK}.service.state_task_service_aws_sdk", "_SERVICE_ERROR_NAMES", None),
+    (
+        f"{_TASK}.service.state_task_service_aws_sdk",
+        "StateTaskServiceAwsSdk._eval_service_task",
+        "env.stack.append(response)",
+    ),
+    (f"{_SFN}.asl.component.common.error_name.failure_event", "FailureEvent", None),
+    (f"{_SFN}.asl.component.common.error_name.failure_event", "FailureEventException", None),
+    (f"{_SFN}.asl.component.common.error_name.custom_error_name", "CustomErrorName", None),
+    (f"{_SFN}.asl.component.common.error_name.states_error_name", "StatesErrorName", None),
+    (
+        f"{_SFN}.asl.component.common.error_name.states_error_name_type",
+        "StatesErrorNameType.StatesTaskFailed",
+        None,
+    ),
+    (f"{_SFN}.api", "HistoryEventType", None),
+    (f"{_SFN}.api", "TaskFailedEventDetails", None),
+    (f"{_SFN}.asl.eval.event.event_detail", "EventDetails", None),
+    (f"{_SFN}.asl.utils.boto_client", "boto_client_for", None),
+    (f"{_SFN}.asl.utils.encoding", "to_json_str", None),
+    (
+        f"{_SFN}.asl.component.state.wait.wait_function.wait_function",
+        "WaitFunction._wait_interval",
+        "env.program_state_event.wait(",
+    ),
+    (f"{_SFN}.asl.component.common.retry.retrier_decl", "time", None),
+    (f"{_SFN}.asl.component.common.retry.retrier_decl", "RetrierDecl._eval_body", "time.sleep("),
+    (
+        f"{_SFN}.asl.eval.event.event_manager",
+        "EventManager._get_current_timestamp",
+        "datetime.datetime.now(",
+    ),
+    (f"{_SFN}.asl.eval.event.event_manager", "EventManager.add_event", "self._get_current_timestamp()"),
+    (f"{_SFN}.asl.component.state.state", "datetime", None),
+    (f"{_SFN}.asl.component.state.state", "CommonStateField._eval_body", "EnteredTime=datetime.datetime.now("),
+    (f"{_SFN}.models", "datetime", None),
+    (
+        f"{_SFN}.models",
+        "StepFunctionsParserBackend.start_execution",
+        "start_date=datetime.datetime.now(",
+    ),
+    (f"{_SFN}.backend.execution", "datetime", None),
+    (
+        f"{_SFN}.backend.execution",
+        "BaseExecutionWorkerCommunication._reflect_execution_status",
+        "self.execution.stop_date = datetime.datetime.now(",
+    ),
+    (f"{_SFN}.asl.component.state.wait.wait_function.timestamp", "datetime", None),
+    (
+        f"{_SFN}.asl.component.state.wait.wait_function.timestamp",
+        "Timestamp._get_wait_seconds",
+        "datetime.datetime.now()",
+    ),
+    (
+        f"{_SFN}.backend.execution_worker",
+        "ExecutionWorker._get_evaluation_environment",
+        "StartTime=self._evaluation_details.execution_details.start_time",
+    ),
+    (f"{_SFN}.asl.component.state.exec.execute_state", "threading", None),
+    (
+        f"{_SFN}.asl.component.state.exec.execute_state",
+        "ExecutionState._evaluate_with_timeout",
+        "terminated_event = threading.Event()",
+    ),
+    ("moto.awslambda_simple.models", "LambdaSimpleBackend.invoke", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.create_hyper_parameter_tuning_job", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.describe_hyper_parameter_tuning_job", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.list_hyper_parameter_tuning_jobs", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.hyper_parameter_tuning_jobs", None),
+    ("moto.sagemaker.models", "HyperParameterTuningJob.summary", None),
+    ("moto.sagemaker.responses", "SageMakerResponse._get_param", None),
+    ("moto.sagemaker.responses", "SageMakerResponse.sagemaker_backend", None),
+    ("moto.core.exceptions", "ServiceException", None),
+    ("moto.core.responses", "EmptyResult", None),
+)
+
+
+class MotoInternalsChanged(RuntimeError):
+    """A moto upgrade moved something the local engine patches."""
+
+
+def _installed_moto_version() -> str:
+    import moto
+
+    return getattr(moto, "__version__", "unknown")
+
+
+def _resolve(module_name: str, path: str) -> Any:
+    """The object at ``module.path``; MotoInternalsChanged naming it when missing."""
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as error:
+        raise MotoInternalsChanged(
+            f"moto {_installed_moto_version()}: module {module_name} is gone ({error}); "
+            f"the local engine was written for moto {MOTO_VERSION}"
+        ) from None
+    walked = module_name
+    for part in path.split("."):
+        walked = f"{walked}.{part}"
+        if part == "hyper_parameter_tuning_jobs" and isinstance(target, type):
+            # An instance attribute: check that the constructor still sets it.
+            if f"self.{part}" not in inspect.getsource(target.__init__):
+                break
+            return target
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise MotoInternalsChanged(
+                f"moto {_installed_moto_version()}: {walked} is gone; the local engine "
+                f"(warm_start_tuning/local/moto_internals.py) was written for moto {MOTO_VERSION}"
+            ) from None
+    else:
+        return target
+    raise MotoInternalsChanged(f"moto {_installed_moto_version()}: {walked} is gone")
+
+
+def check_internals() -> None:
+    """Raise MotoInternalsChanged naming every moto symbol (or source line) that the
+    patches rely on and that the installed moto no longer has."""
+    problems = []
+    for module_name, path, snippet in REQUIRED:
+        try:
+            target = _resolve(module_name, path)
+        except MotoInternalsChanged as error:
+            problems.append(str(error))
+            continue
+        if snippet is not None:
+            try:
+                source = inspect.getsource(target)
+            except (OSError, TypeError):
+                source = ""
+            if snippet not in source:
+                problems.append(
+                    f"moto {_installed_moto_version()}: {module_name}.{path} no longer contains "
+                    f"{snippet!r}, which the local engine's patch relies on"
+                )
+    if problems:
+        raise MotoInternalsChanged("\n".join(problems))
+
+
+# --- what the patches call ------------------------------------------------------------
+
+
+@dataclass
+class Hooks:
+    """The engine's parts that the patched moto calls back into."""
+
+    clock: SimulatedClock
+    sagemaker: SimulatedSageMaker
+    lambdas: InProcessLambdaRuntime
+    #: Simulated seconds between two DescribeHyperParameterTuningJob of a ``.sync`` task
+    #: (it also wakes up exactly when a simulated job's status changes).
+    sync_poll_seconds: float = 60.0
+
+
+_ACTIVE: Hooks | None = None
+_PATCHES: list[tuple[Any, str, Any, bool]] = []  # (owner, attribute, original, existed)
+_INSTALL_LOCK = threading.Lock()
+_WARNING_FILTER = (
+    "ignore",
+    re.compile(r"Exception\(_SimulatedError\) with code .* does not match an error shape"),
+    UserWarning,
+    re.compile(""),
+    0,
+)
+
+
+def _patch(owner: Any, attribute: str, value: Any) -> None:
+    existed = attribute in vars(owner) if isinstance(owner, type) else hasattr(owner, attribute)
+    original = vars(owner).get(attribute) if isinstance(owner, type) else getattr(owner, attribute, None)
+    _PATCHES.append((owner, attribute, original, existed))
+    setattr(owner, attribute, value)
+
+
+def _json_safe(value: Any, timestamps: Callable[[_datetime.datetime], Any]) -> Any:
+    if isinstance(value, _datetime.datetime):
+        return timestamps(value)
+    if isinstance(value, _datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_safe(v, timestamps) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v, timestamps) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return value
+
+
+def _iso(moment: _datetime.datetime) -> str:
+    return aws_timestamp(moment if moment.tzinfo else moment.replace(tzinfo=_datetime.timezone.utc))
+
+
+def _epoch_millis(moment: _datetime.datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_datetime.timezone.utc)
+    return int(round(moment.timestamp() * 1000))
+
+
+# --- 2. time -----------------------------------------------------------------------------
+
+
+def _datetime_module(clock: SimulatedClock) -> types.ModuleType:
+    """A stand-in for the ``datetime`` module whose ``datetime.now()`` is the clock.
+
+    Instances print in Step Functions' format (``2024-01-01T00:00:00.000Z``) from
+    ``isoformat()``, which is how moto writes ``$$.State.EnteredTime``.
+    """
+
+    class SimulatedDatetime(_datetime.datetime):
+        @classmethod
+        def now(cls, tz: _datetime.tzinfo | None = None) -> SimulatedDatetime:  # type: ignore[override]
+            moment = clock.now()
+            if tz is None:
+                moment = moment.replace(tzinfo=None)  # naive UTC, as moto compares it
+            else:
+                moment = moment.astimezone(tz)
+            return cls(
+                moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                moment.second, moment.microsecond, tzinfo=moment.tzinfo,
+            )
+
+        @classmethod
+        def utcnow(cls) -> SimulatedDatetime:  # type: ignore[override]
+            return cls.now()
+
+        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+            if self.utcoffset() in (None, _datetime.timedelta(0)) and sep == "T" and timespec == "auto":
+                return aws_timestamp(self)
+            return super().isoformat(sep, timespec)
+
+    module = types.ModuleType("datetime")
+    module.__dict__.update({k: v for k, v in vars(_datetime).items() if not k.startswith("__")})
+    module.datetime = SimulatedDatetime  # type: ignore[attr-defined]
+    return module
+
+
+def _install_time(hooks: Hooks) -> None:
+    clock = hooks.clock
+    wait_function = _resolve(f"{_SFN}.asl.component.state.wait.wait_function.wait_function", "WaitFunction")
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        clock.sleep(wait_seconds, interrupt=env.program_state_event, cancelled=lambda: not env.is_running())
+
+    _patch(wait_function, "_wait_interval", _wait_interval)
+
+    retrier_module = importlib.import_module(f"{_SFN}.asl.component.common.retry.retrier_decl")
+    scaled_time = types.ModuleType("time")
+    scaled_time.__dict__.update(vars(_time))
+    scaled_time.sleep = lambda seconds: clock.sleep(seconds)  # type: ignore[attr-defined]
+    _patch(retrier_module, "time", scaled_time)
+
+    event_manager = _resolve(f"{_SFN}.asl.eval.event.event_manager", "EventManager")
+    _patch(event_manager, "_get_current_timestamp", staticmethod(clock.now))
+
+    simulated_datetime = _datetime_module(clock)
+    for module_name in (
+        f"{_SFN}.asl.component.state.state",
+        f"{_SFN}.models",
+        f"{_SFN}.backend.execution",
+        f"{_SFN}.asl.component.state.wait.wait_function.timestamp",
+    ):
+        _patch(importlib.import_module(module_name), "datetime", simulated_datetime)
+
+    worker = _resolve(f"{_SFN}.backend.execution_worker", "ExecutionWorker")
+    original_environment = worker._get_evaluation_environment
+
+    @functools.wraps(original_environment)
+    def _get_evaluation_environment(self: Any) -> Any:
+        env = original_environment(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        if isinstance(execution.get("StartTime"), _datetime.datetime):
+            execution["StartTime"] = _iso(execution["StartTime"])
+        return env
+
+    _patch(worker, "_get_evaluation_environment", _get_evaluation_environment)
+
+    execute_state = importlib.import_module(f"{_SFN}.asl.component.state.exec.execute_state")
+    clock_threading = types.ModuleType("threading")
+    clock_threading.__dict__.update(vars(threading))
+    clock_threading.Event = lambda: ClockEvent(clock)  # type: ignore[attr-defined]
+    _patch(execute_state, "threading", clock_threading)
+
+
+# --- 3. Lambda -------------------------------------------------------------------------
+
+
+def _install_lambda(hooks: Hooks) -> None:
+    backend = _resolve("moto.awslambda_simple.models", "LambdaSimpleBackend")
+    original_invoke = backend.invoke
+
+    @functools.wraps(original_invoke)
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> Any:
+        function = hooks.lambdas.get(function_name)
+        if function is None:
+            return original_invoke(self, function_name, qualifier, body, headers, response_headers)
+        self.get_function(function_name, qualifier)  # ResourceNotFoundException as on AWS
+        payload, function_error = hooks.lambdas.invoke(function, body)
+        if function_error:
+            response_headers["x-amz-function-error"] = function_error
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        response_headers["Content-Length"] = str(len(payload))
+        return payload
+
+    _patch(backend, "invoke", invoke)
+
+
+# --- 4. SageMaker tuning jobs -------------------------------------------------------------
+
+
+def _install_sagemaker(hooks: Hooks) -> None:
+    sim = hooks.sagemaker
+    service_exception = _resolve("moto.core.exceptions", "ServiceException")
+
+    class _SimulatedError(service_exception):  # type: ignore[misc, valid-type]
+        def __init__(self, error: SimulatedApiError) -> None:
+            super().__init__(error.code, error.message)
+
+    def record(operation: str, name: str | None) -> None:
+        try:
+            sim.record(operation, name)
+        except SimulatedApiError as error:
+            raise _SimulatedError(error) from None
+
+    backend = _resolve("moto.sagemaker.models", "SageMakerModelBackend")
+    original_create = backend.create_hyper_parameter_tuning_job
+    original_list = backend.list_hyper_parameter_tuning_jobs
+
+    @functools.wraps(original_create)
+    def create(self: Any, hyper_parameter_tuning_job_name: str, **kwargs: Any) -> str:
+        record("CreateHyperParameterTuningJob", hyper_parameter_tuning_job_name)
+        arn = original_create(self, hyper_parameter_tuning_job_name=hyper_parameter_tuning_job_name, **kwargs)
+        names = {
+            "hyper_parameter_tuning_job_config": "HyperParameterTuningJobConfig",
+            "training_job_definition": "TrainingJobDefinition",
+            "training_job_definitions": "TrainingJobDefinitions",
+            "warm_start_config": "WarmStartConfig",
+            "tags": "Tags",
+            "autotune": "Autotune",
+        }
+        request = {"HyperParameterTuningJobName": hyper_parameter_tuning_job_name}
+        request.update({names[k]: v for k, v in kwargs.items() if k in names and v is not None})
+        sim.on_create(request, arn)
+        return arn
+
+    def describe(self: Any, hyper_parameter_tuning_job_name: str) -> dict[str, Any]:
+        record("DescribeHyperParameterTuningJob", hyper_parameter_tuning_job_name)
+        found = sim.on_describe(hyper_parameter_tuning_job_name)
+        if found is None:
+            raise _SimulatedError(
+                SimulatedApiError(
+                    "ResourceNotFound",
+                    f"Amazon SageMaker can't find a tuning job with name {hyper_parameter_tuning_job_name}",
+                )
+            )
+        return found
+
+    @functools.wraps(original_list)
+    def list_jobs(self: Any, *args: Any, **kwargs: Any) -> Any:
+        record("ListHyperParameterTuningJobs", None)
+        # moto filters and sorts on its objects' fields: bring them up to date first.
+        summaries = sim.summaries(self.hyper_parameter_tuning_jobs)
+        for name, job in self.hyper_parameter_tuning_jobs.items():
+            if name in summaries:
+                summary = summaries[name]
+                job.hyper_parameter_tuning_job_status = summary["HyperParameterTuningJobStatus"]
+                job.creation_time = summary["CreationTime"]
+                job.last_modified_time = summary["LastModifiedTime"]
+        return original_list(self, *args, **kwargs)
+
+    def stop(self: Any, hyper_parameter_tuning_job_name: str) -> None:
+        record("StopHyperParameterTuningJob", hyper_parameter_tuning_job_name)
+        try:
+            sim.on_stop(hyper_parameter_tuning_job_name)
+        except SimulatedApiError as error:
+            raise _SimulatedError(error) from None
+
+    job_model = _resolve("moto.sagemaker.models", "HyperParameterTuningJob")
+    original_summary = job_model.summary
+
+    @functools.wraps(original_summary)
+    def summary(self: Any) -> dict[str, Any]:
+        found = sim.summaries([self.hyper_parameter_tuning_job_name])
+        return found.get(self.hyper_parameter_tuning_job_name) or original_summary(self)
+
+    response_class = _resolve("moto.sagemaker.responses", "SageMakerResponse")
+    empty_result = _resolve("moto.core.responses", "EmptyResult")
+
+    def stop_response(self: Any) -> Any:
+        self.sagemaker_backend.stop_hyper_parameter_tuning_job(
+            hyper_parameter_tuning_job_name=self._get_param("HyperParameterTuningJobName")
+        )
+        return empty_result()
+
+    _patch(backend, "create_hyper_parameter_tuning_job", create)
+    _patch(backend, "describe_hyper_parameter_tuning_job", describe)
+    _patch(backend, "list_hyper_parameter_tuning_jobs", list_jobs)
+    _patch(backend, "stop_hyper_parameter_tuning_job", stop)
+    _patch(job_model, "summary", summary)
+    _patch(response_class, "stop_hyper_parameter_tuning_job", stop_response)
+    warnings.filters.insert(0, _WARNING_FILTER)  # type: ignore[arg-type]
+    warnings._filters_mutated()  # type: ignore[attr-defined]
+
+
+# --- 1. the sagemaker Step Functions service ----------------------------------------------------
+
+_TUNING_PARAMETERS = frozenset(
+    {
+        "HyperParameterTuningJobName",
+        "HyperParameterTuningJobConfig",
+        "TrainingJobDefinition",
+        "TrainingJobDefinitions",
+        "WarmStartConfig",
+        "Tags",
+        "Autotune",
+    }
+)
+# Error codes the AWS SDK for Java v1 (which optimized integrations report with) models
+# as their own exception class; any other code is its AmazonSageMakerException.
+_SDK_V1_ERRORS = {
+    "ResourceInUse": "SageMaker.ResourceInUseException",
+    "ResourceLimitExceeded": "SageMaker.ResourceLimitExceededException",
+    "ResourceNotFound": "SageMaker.ResourceNotFoundException",
+}
+_THROTTLING = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
+
+
+def _sagemaker_service_class(hooks: Hooks) -> type:
+    callback_module = f"{_TASK}.service.state_task_service_callback"
+    base = _resolve(callback_module, "StateTaskServiceCallback")
+    resource_condition = _resolve(f"{_TASK}.service.resource", "ResourceCondition")
+    failure_event = _resolve(f"{_SFN}.asl.component.common.error_name.failure_event", "FailureEvent")
+    failure_exception = _resolve(
+        f"{_SFN}.asl.component.common.error_name.failure_event", "FailureEventException"
+    )
+    custom_error_name = _resolve(f"{_SFN}.asl.component.common.error_name.custom_error_name", "CustomErrorName")
+    states_error_name = _resolve(f"{_SFN}.asl.component.common.error_name.states_error_name", "StatesErrorName")
+    task_failed = _resolve(
+        f"{_SFN}.asl.component.common.error_name.states_error_name_type",
+        "StatesErrorNameType.StatesTaskFailed",
+    )
+    history_event_type = _resolve(f"{_SFN}.api", "HistoryEventType")
+    task_failed_details = _resolve(f"{_SFN}.api", "TaskFailedEventDetails")
+    event_details = _resolve(f"{_SFN}.asl.eval.event.event_detail", "EventDetails")
+    boto_client_for = _resolve(f"{_SFN}.asl.utils.boto_client", "boto_client_for")
+    to_json_str = _resolve(f"{_SFN}.asl.utils.encoding", "to_json_str")
+    from botocore.exceptions import ClientError
+
+    class StateTaskServiceSageMaker(base):  # type: ignore[misc, valid-type]
+        """``arn:aws:states:::sagemaker:createHyperParameterTuningJob[.sync]``."""
+
+        def __init__(self) -> None:
+            super().__init__(supported_integration_patterns={resource_condition.Sync})
+
+        def _get_supported_parameters(self) -> set[str] | None:
+            if self.resource.api_action.lower() == "createhyperparametertuningjob":
+                return set(_TUNING_PARAMETERS)
+            return None
+
+        def _validate_service_integration_is_supported(self) -> None:
+            if self._get_supported_parameters() is None:
+                raise ValueError(
+                    f"The local engine supports sagemaker:createHyperParameterTuningJob[.sync] only, "
+                    f"not {self.resource.resource_arn}"
+                )
+            if self.resource.condition not in (None, resource_condition.Sync):
+                raise ValueError(
+                    f"{self.resource.resource_arn}: SageMaker supports Request Response and .sync only"
+                )
+
+        # The job, created through moto (whose backend the simulated jobs answer for).
+
+        def _eval_service_task(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any) -> None:
+            client = boto_client_for(
+                region=resource_runtime_part.region, service="sagemaker", state_credentials=state_credentials
+            )
+            parameters = copy.deepcopy(normalised_parameters)
+            # Step Functions tags the jobs it starts (visible in the .sync output's Tags).
+            execution_arn = env.states.context_object.context_object_data["Execution"]["Id"]
+            parameters["Tags"] = [
+                *(parameters.get("Tags") or []),
+                {"Key": "AWS_STEP_FUNCTIONS_EXECUTION_ARN", "Value": execution_arn},
+                {"Key": "MANAGED_BY_AWS", "Value": "STARTED_BY_STEP_FUNCTIONS"},
+            ]
+            response = client.create_hyper_parameter_tuning_job(**parameters)
+            response.pop("ResponseMetadata", None)
+            env.stack.append(response)
+
+        # .sync: poll on the simulated clock until the job is terminal.
+
+        def _eval_integration_pattern(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any) -> None:
+            env.stack.pop()  # CreateHyperParameterTuningJob's response
+            name = normalised_parameters["HyperParameterTuningJobName"]
+            client = boto_client_for(
+                region=resource_runtime_part.region, service="sagemaker", state_credentials=state_credentials
+            )
+            while env.is_running():
+                description = self._describe(client, name)
+                if description is not None:
+                    status = description.get("HyperParameterTuningJobStatus")
+                    if status == "Completed":
+                        env.stack.append(self._output(description))
+                        return
+                    if status in ("Failed", "Stopped"):
+                        raise failure_exception(self._job_failed(env, self._output(description)))
+                pause = hooks.sync_poll_seconds
+                until_change = hooks.sagemaker.seconds_until_change(name)
+                if until_change is not None:
+                    pause = min(pause, max(until_change, 0.001))
+                hooks.clock.sleep(pause, interrupt=env.program_state_event, cancelled=lambda: not env.is_running())
+            # The execution was stopped or the task timed out: Step Functions stops the
+            # job (best effort) and records nothing more for this task.
+            try:
+                client.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+            except ClientError:
+                pass
+            env.stack.append(None)
+
+        @staticmethod
+        def _describe(client: Any, name: str) -> dict[str, Any] | None:
+            try:
+                return client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in _THROTTLING:
+                    return None  # Step Functions' own poller retries its throttled calls
+                raise
+
+        @staticmethod
+        def _output(description: dict[str, Any]) -> dict[str, Any]:
+            output = dict(description)
+            output.pop("ResponseMetadata", None)
+            job = hooks.sagemaker.job(output.get("HyperParameterTuningJobName", ""))
+            if job is not None:
+                output["Tags"] = {tag["Key"]: tag["Value"] for tag in job.tags if "Key" in tag}
+            # Optimized integrations write timestamps as epoch milliseconds.
+            return _json_safe(output, _epoch_millis)
+
+        def _job_failed(self, env: Any, output: dict[str, Any]) -> Any:
+            return failure_event(
+                env=env,
+                error_name=states_error_name(typ=task_failed),
+                event_type=history_event_type.TaskFailed,
+                event_details=event_details(
+                    taskFailedEventDetails=task_failed_details(
+                        resource=self._get_sfn_resource(),
+                        resourceType=self._get_sfn_resource_type(),
+                        error=task_failed.to_name(),
+                        cause=to_json_str(output),
+                    )
+                ),
+            )
+
+        def _from_error(self, env: Any, ex: Exception) -> Any:
+            if isinstance(ex, ClientError):
+                error = ex.response.get("Error", {})
+                metadata = ex.response.get("ResponseMetadata", {})
+                code = error.get("Code", "Unknown")
+                name = _SDK_V1_ERRORS.get(code, "SageMaker.AmazonSageMakerException")
+                cause = (
+                    f"{error.get('Message', '')} (Service: AmazonSageMaker; Status Code: "
+                    f"{metadata.get('HTTPStatusCode', 400)}; Error Code: {code}; Request ID: "
+                    f"{metadata.get('RequestId', '')}; Proxy: null)"
+                )
+                return failure_event(
+                    env=env,
+                    error_name=custom_error_name(name),
+                    event_type=history_event_type.TaskFailed,
+                    event_details=event_details(
+                        taskFailedEventDetails=task_failed_details(
+                            error=name,
+                            cause=cause,
+                            resource=self._get_sfn_resource(),
+                            resourceType=self._get_sfn_resource_type(),
+                        )
+                    ),
+                )
+            return super()._from_error(env=env, ex=ex)
+
+    return StateTaskServiceSageMaker
+
+
+def _install_service_factory(hooks: Hooks) -> None:
+    service_class = _sagemaker_service_class(hooks)
+    factory_module = importlib.import_module(f"{_TASK}.service.state_task_service_factory")
+    task_factory_module = importlib.import_module(f"{_TASK}.state_task_factory")
+    original = factory_module.state_task_service_for
+
+    @functools.wraps(original)
+    def state_task_service_for(service_name: str) -> Any:
+        if service_name == "sagemaker":
+            return service_class()
+        return original(service_name)
+
+    _patch(factory_module, "state_task_service_for", state_task_service_for)
+    _patch(task_factory_module, "state_task_service_for", state_task_service_for)
+
+
+# --- 5. aws-sdk integrations and execution output ------------------------------------------
+
+
+def _install_output_fixes(hooks: Hooks) -> None:
+    aws_sdk_module = importlib.import_module(f"{_TASK}.service.state_task_service_aws_sdk")
+    names = dict(aws_sdk_module._SERVICE_ERROR_NAMES)
+    names["sagemaker"] = "SageMaker"
+    _patch(aws_sdk_module, "_SERVICE_ERROR_NAMES", names)
+
+    aws_sdk = aws_sdk_module.StateTaskServiceAwsSdk
+    original_task = aws_sdk._eval_service_task
+
+    @functools.wraps(original_task)
+    def _eval_service_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        original_task(self, env, *args, **kwargs)
+        env.stack[-1] = _json_safe(env.stack[-1], _iso)
+
+    _patch(aws_sdk, "_eval_service_task", _eval_service_task)
+
+    communication = _resolve(f"{_SFN}.backend.execution", "BaseExecutionWorkerCommunication")
+    original_reflect = communication._reflect_execution_status
+
+    @functools.wraps(original_reflect)
+    def _reflect_execution_status(self: Any) -> None:
+        original_reflect(self)
+        if self.execution.output is not None:
+            self.execution.output = json.loads(json.dumps(_json_safe(self.execution.output, _iso), default=str))
+
+    _patch(communication, "_reflect_execution_status", _reflect_execution_status)
+
+
+# --- install / uninstall ------------------------------------------------------------------
+
+
+def install(hooks: Hooks) -> None:
+    """Apply every patch (process-wide; one engine at a time)."""
+    global _ACTIVE
+    with _INSTALL_LOCK:
+        if _ACTIVE is not None:
+            raise RuntimeError("another LocalEngine is running in this process; close it first")
+        check_internals()
+        _ACTIVE = hooks
+        try:
+            _install_service_factory(hooks)
+            _install_time(hooks)
+            _install_lambda(hooks)
+            _install_sagemaker(hooks)
+            _install_output_fixes(hooks)
+        except BaseException:
+            _restore()
+            _ACTIVE = None
+            raise
+
+
+def _restore() -> None:
+    while _PATCHES:
+        owner, attribute, original, existed = _PATCHES.pop()
+        if existed:
+            setattr(owner, attribute, original)
+        else:
+            try:
+                delattr(owner, attribute)
+            except AttributeError:  # pragma: no cover
+                pass
+    try:
+        warnings.filters.remove(_WARNING_FILTER)  # type: ignore[arg-type]
+        warnings._filters_mutated()  # type: ignore[attr-defined]
+    except ValueError:
+        pass
+
+
+def uninstall() -> None:
+    """Undo every patch."""
+    global _ACTIVE
+    with _INSTALL_LOCK:
+        _restore()
+        _ACTIVE = None
+
+
+@contextmanager
+def installed(hooks: Hooks) -> Iterator[Hooks]:
+    install(hooks)
+    try:
+        yield hooks
+    finally:
+        uninstall()
+
+
+def is_installed() -> bool:
+    return _ACTIVE is not None

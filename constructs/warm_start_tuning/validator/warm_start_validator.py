@@ -1,0 +1,126 @@
+"""WarmStartValidator: the Lambda that checks every warm-start rule, one per stack."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from aws_cdk import Duration, RemovalPolicy, Stack, Validations, Acknowledgment
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .._paths import validator_asset_dir
+
+# The id under the stack where the shared instance lives; `of()` looks it up there.
+SINGLETON_ID = "WarmStartValidator"
+
+# Files that must not travel in the asset: caches, and nothing else (the asset is only
+# handler.py, parents.py and the pure rule engine).
+ASSET_EXCLUDES = ["__pycache__", "*.pyc"]
+
+
+class WarmStartValidator(Construct):
+    """The validator Lambda: prepares a run, polls parent jobs and checks the warm-start rules.
+
+    One function serves three actions of the state machine (see ``handler.py``):
+    ``prepare`` (check the execution input before anything waits), ``poll`` (describe all
+    parent jobs in one call) and ``validate`` (check every rule and plan the final request).
+    Use :meth:`of` to get the stack's single instance; every pipeline of a stack shares it.
+
+    Secure by default: its own role with only ``sagemaker:DescribeHyperParameterTuningJob``
+    and write access to its own log group, X-Ray tracing, logs kept one year.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        memory_size: int = 256,
+        timeout: Optional[Duration] = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        """
+        :param memory_size: Lambda memory in MiB. Default: 256 (the engine needs little; more
+            memory only buys a faster cold start).
+        :param timeout: Lambda timeout. Default: 30 seconds (five Describe calls with
+            botocore's retries fit many times over).
+        :param log_retention: how long the function's logs are kept. Default: one year.
+        :param log_removal_policy: what happens to the log group when the stack is deleted.
+            Default: RETAIN (validation reports are an audit trail).
+        """
+        super().__init__(scope, construct_id)
+        if not isinstance(memory_size, int) or isinstance(memory_size, bool) or not 128 <= memory_size <= 10240:
+            raise ValueError(f"WarmStartValidator: memory_size must be an int from 128 to 10240 MiB, got {memory_size!r}")
+
+        stack = Stack.of(self)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=log_removal_policy
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="WarmStartValidator: describe parent tuning jobs, write its own logs",
+        )
+        # Written inline instead of AWSLambdaBasicExecutionRole: that managed policy allows
+        # every log group of the account.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        # Parents are named per execution (the input may list any earlier job), so the
+        # read-only Describe cannot be scoped to one prefix.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:DescribeHyperParameterTuningJob"],
+                resources=[
+                    stack.format_arn(
+                        service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*"
+                    )
+                ],
+            )
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="cdk-warm-start-tuning: checks SageMaker warm-start rules before a job is created",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.lambda_handler",
+            code=lambda_.Code.from_asset(str(validator_asset_dir()), exclude=ASSET_EXCLUDES),
+            memory_size=memory_size,
+            timeout=timeout or Duration.seconds(30),
+            role=self.role,
+            log_group=self.log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:hyper-parameter-tuning-job/*]",
+                reason="Parents are chosen per execution; Describe is read-only and limited to tuning jobs of this account and region.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
+            ),
+        )
+
+    @classmethod
+    def of(cls, scope: Construct) -> "WarmStartValidator":
+        """The stack's single validator, created on first use."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(SINGLETON_ID)
+        if existing is None:
+            return cls(stack, SINGLETON_ID)
+        if not isinstance(existing, cls):
+            raise ValueError(
+                f"WarmStartValidator.of: the id {SINGLETON_ID!r} in stack {stack.stack_name!r} is taken by "
+                f"a {type(existing).__name__}, expected a WarmStartValidator"
+            )
+        return existing

@@ -1,0 +1,229 @@
+"""WaitForTuningJobs: wait until 1 to 5 tuning jobs are Completed, Stopped or Failed."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+from aws_cdk import Duration, Token
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from ..rules import MAX_PARENTS, PollSettings, check_job_name
+from ..validator import WarmStartValidator
+from .history_budget import (
+    HISTORY_EVENT_LIMIT,
+    longest_fitting_timeout_seconds,
+    smallest_fitting_max_interval_seconds,
+    wait_budget,
+)
+
+# Errors worth another attempt: the Lambda service's own, and AWS API errors that the
+# handler lets through unchanged (botocore raises them as ClientError: throttling above all).
+RETRYABLE_POLL_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "ClientError",
+]
+
+NOT_FOUND_ERROR = "ParentTuningJobNotFound"
+TIMEOUT_ERROR = "ParentWaitTimeout"
+VALIDATION_ERROR = "WarmStartValidationError"
+
+
+class WaitForTuningJobs(sfn.StateMachineFragment):
+    """Waits until every listed tuning job is terminal (Completed, Stopped or Failed).
+
+    One Lambda call per poll iteration describes all the jobs, however many, so the
+    history grows by 9 events per iteration. The interval backs off from
+    ``initial_interval`` by ``backoff_rate`` up to ``max_interval``. Ends in a Fail state
+    ``ParentTuningJobNotFound`` when a job does not exist, ``ParentWaitTimeout`` when the
+    jobs are still running after ``timeout``, ``WarmStartValidationError`` when the job
+    list itself is malformed.
+
+    The configuration is refused at synth time when the worst case (all jobs running until
+    the timeout) could pass Step Functions' 25,000 history events; the error says which
+    props to change.
+
+    The poll results are written to ``result_path`` as ``{"iteration", "waitedSeconds",
+    "allTerminal", "missing", "statuses", "nextWaitSeconds", "timedOut"}``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        jobs: Union[Sequence[str], str],
+        initial_interval: Optional[Duration] = None,
+        max_interval: Optional[Duration] = None,
+        backoff_rate: float = 2.0,
+        timeout: Optional[Duration] = None,
+        result_path: str = "$.parentWait",
+        poller: Optional[lambda_.IFunction] = None,
+        other_history_events: int = 0,
+    ) -> None:
+        """
+        :param jobs: the tuning job names, as a list of literals or a JSONPath to a list in
+            the state input (e.g. ``"$.parents"``).
+        :param initial_interval: wait after the first poll. Default: 1 minute.
+        :param max_interval: the cap of the backed-off interval. Default: 30 minutes.
+        :param backoff_rate: factor applied to the interval after each poll (>= 1).
+            Default: 2.
+        :param timeout: how long to wait in all before ``ParentWaitTimeout``. Default: 7 days.
+        :param result_path: where the poll results go in the state. Default: ``$.parentWait``.
+        :param poller: the Lambda that describes the jobs. Default: the stack's
+            :class:`WarmStartValidator`.
+        :param other_history_events: events the surrounding workflow writes besides the
+            wait, counted into the 25,000 budget. Default: 0.
+        """
+        super().__init__(scope, construct_id)
+        self.settings = PollSettings(
+            initial_interval_seconds=int((initial_interval or Duration.minutes(1)).to_seconds()),
+            max_interval_seconds=int((max_interval or Duration.minutes(30)).to_seconds()),
+            backoff_rate=backoff_rate,
+            timeout_seconds=int((timeout or Duration.days(7)).to_seconds()),
+        )
+        _check_props(jobs, self.settings, result_path)
+        self.budget = wait_budget(self.settings, other_history_events)
+        if not self.budget.fits:
+            raise ValueError(_budget_message(self.settings, self.budget, other_history_events))
+
+        function = poller or WarmStartValidator.of(self).function
+        jobs_field = sfn.JsonPath.list_at(jobs) if isinstance(jobs, str) else list(jobs)
+
+        start = sfn.Pass(
+            self,
+            "StartParentWait",
+            comment="Poll state: no iteration yet, nothing waited",
+            result=sfn.Result.from_object({"iteration": 0, "waitedSeconds": 0}),
+            result_path=result_path,
+        )
+        poll = tasks.LambdaInvoke(
+            self,
+            "PollParentJobs",
+            comment="Describe every job in one call; compute the next backed-off wait",
+            lambda_function=function,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "poll",
+                    "jobs": jobs_field,
+                    "poll": {
+                        "iteration": sfn.JsonPath.number_at(f"{result_path}.iteration"),
+                        "waitedSeconds": sfn.JsonPath.number_at(f"{result_path}.waitedSeconds"),
+                    },
+                    "settings": self.settings.to_event(),
+                }
+            ),
+            retry_on_service_exceptions=False,
+            result_selector={
+                field: sfn.JsonPath.string_at(f"$.Payload.{field}")
+                for field in (
+                    "iteration",
+                    "waitedSeconds",
+                    "allTerminal",
+                    "missing",
+                    "statuses",
+                    "nextWaitSeconds",
+                    "timedOut",
+                )
+            },
+            result_path=result_path,
+        )
+        poll.add_retry(
+            errors=RETRYABLE_POLL_ERRORS,
+            interval=Duration.seconds(5),
+            backoff_rate=2,
+            max_attempts=5,
+        )
+        invalid = sfn.Fail(
+            self,
+            "InvalidTuningJobList",
+            error=VALIDATION_ERROR,
+            cause_path="$.error.Cause",
+        )
+        poll.add_catch(invalid, errors=[VALIDATION_ERROR], result_path="$.error")
+
+        not_found = sfn.Fail(
+            self,
+            NOT_FOUND_ERROR,
+            error=NOT_FOUND_ERROR,
+            cause_path=sfn.JsonPath.format(
+                "Tuning job(s) not found: {}",
+                sfn.JsonPath.json_to_string(sfn.JsonPath.list_at(f"{result_path}.missing")),
+            ),
+        )
+        timed_out = sfn.Fail(
+            self,
+            TIMEOUT_ERROR,
+            error=TIMEOUT_ERROR,
+            cause_path=sfn.JsonPath.format(
+                "Tuning job(s) not terminal after {} seconds: {}",
+                sfn.JsonPath.json_to_string(sfn.JsonPath.number_at(f"{result_path}.waitedSeconds")),
+                sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(f"{result_path}.statuses")),
+            ),
+        )
+        self._done = sfn.Pass(self, "ParentJobsTerminal", comment="Every job is Completed, Stopped or Failed")
+        wait = sfn.Wait(
+            self,
+            "WaitBeforeNextPoll",
+            time=sfn.WaitTime.seconds_path(f"{result_path}.nextWaitSeconds"),
+        )
+        decide = (
+            sfn.Choice(self, "AllParentJobsTerminal?")
+            .when(sfn.Condition.is_present(f"{result_path}.missing[0]"), not_found)
+            .when(sfn.Condition.boolean_equals(f"{result_path}.allTerminal", True), self._done)
+            .when(sfn.Condition.boolean_equals(f"{result_path}.timedOut", True), timed_out)
+            .otherwise(wait.next(poll))
+        )
+        start.next(poll).next(decide)
+        self._start = start
+
+    @property
+    def start_state(self) -> sfn.State:
+        return self._start
+
+    @property
+    def end_states(self) -> list[sfn.INextable]:
+        return [self._done]
+
+
+def _check_props(jobs: object, settings: PollSettings, result_path: str) -> None:
+    """Collect every prop problem into one error (tokens and JSONPaths skipped)."""
+    problems: list[str] = []
+    if isinstance(jobs, str):
+        if not Token.is_unresolved(jobs) and not jobs.startswith("$"):
+            problems.append(f"jobs must be a list of job names or a JSONPath like '$.parents', got {jobs!r}")
+    elif isinstance(jobs, (list, tuple)):
+        if not 1 <= len(jobs) <= MAX_PARENTS:
+            problems.append(f"jobs must name 1 to {MAX_PARENTS} tuning jobs, got {len(jobs)}")
+        if len(set(map(str, jobs))) != len(jobs):
+            problems.append(f"jobs must not repeat a name, got {list(jobs)!r}")
+        for name in jobs:
+            if not (isinstance(name, str) and Token.is_unresolved(name)):
+                problems.extend(f"jobs: {problem}" for problem in check_job_name(name))
+    else:
+        problems.append(f"jobs must be a list of job names or a JSONPath string, got {type(jobs).__name__}")
+    problems.extend(settings.problems())
+    if not (isinstance(result_path, str) and result_path.startswith("$")):
+        problems.append(f"result_path must be a JSONPath starting with '$', got {result_path!r}")
+    if problems:
+        raise ValueError("WaitForTuningJobs: " + "; ".join(problems))
+
+
+def _budget_message(settings: PollSettings, budget, other_events: int) -> str:
+    longest = longest_fitting_timeout_seconds(settings, other_events)
+    cap = smallest_fitting_max_interval_seconds(settings, other_events)
+    fixes = [f"lower timeout to at most {longest} seconds ({longest / 86400:.1f} days)"]
+    if cap is not None:
+        fixes.append(f"raise max_interval to at least {cap} seconds")
+    return (
+        f"WaitForTuningJobs: waiting up to {settings.timeout_seconds} seconds with polls every "
+        f"{settings.initial_interval_seconds}..{settings.max_interval_seconds} seconds takes up to "
+        f"{budget.iterations} polls = {budget.events} history events, more than the {budget.available} "
+        f"available (Step Functions stops a Standard workflow at {HISTORY_EVENT_LIMIT}). "
+        f"Either {' or '.join(fixes)}."
+    )

@@ -1,0 +1,198 @@
+"""WarmStartValidator Lambda entry points.
+
+``lambda_handler``: validate and plan a warm-start tuning job (rules in warm_start_rules).
+``poll_handler``: one polling step of WaitForTuningJobs (all jobs in one invocation, so
+the state machine spends a handful of history events per iteration, not per job).
+
+Runs with only this folder on sys.path (stdlib + boto3). boto3 is imported on first use,
+not at import time, so importing the module (and the synth-time tests that do) stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import parents
+from warm_start_rules.codes import INVALID_REQUEST
+from warm_start_rules.errors import Violation, WarmStartValidationError
+from warm_start_rules.limits import MAX_PARENTS, TERMINAL_STATUSES
+from warm_start_rules.planner import plan
+from warm_start_rules.polling import (
+    PollSettings,
+    next_wait_seconds,
+    poll_settings_from_event,
+    timed_out,
+)
+from warm_start_rules.request_checks import job_name_problem
+
+LOGGER = logging.getLogger("warm_start_validator")
+LOGGER.setLevel(logging.INFO)
+
+_OPERATION = "CreateHyperParameterTuningJob"
+# Step Functions caps an error Cause at 32 KiB: keep botocore's report to a readable size.
+_MAX_MODEL_VIOLATIONS = 20
+_LOG_VALUE_LIMIT = 2000
+
+# One client per container: Lambda reuses the process between invocations.
+_client: Any = None
+
+
+def sagemaker_client() -> Any:
+    """The container's SageMaker client, created on first use (region from the env)."""
+    global _client
+    if _client is None:
+        import boto3
+        from botocore.config import Config
+
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        _client = boto3.client(
+            "sagemaker", region_name=region, config=Config(retries=dict(parents.RETRY_CONFIG))
+        )
+    return _client
+
+
+def _describe(name: str) -> dict[str, Any] | None:
+    return parents.describe_parent(sagemaker_client(), name)
+
+
+def model_violations(request: Any) -> list[Violation]:
+    """What botocore's own SageMaker model says about ``request``, as INVALID_REQUEST.
+
+    The rule engine checks what warm start relies on; this catches the rest (lengths,
+    enums, unknown keys) before CreateHyperParameterTuningJob would.
+    """
+    lines = parents.model_problems(sagemaker_client(), request, _OPERATION)
+    violations = [
+        Violation(INVALID_REQUEST, f"{_OPERATION} request: {line}")
+        for line in lines[:_MAX_MODEL_VIOLATIONS]
+    ]
+    if len(lines) > _MAX_MODEL_VIOLATIONS:
+        violations.append(
+            Violation(
+                INVALID_REQUEST,
+                f"{_OPERATION} request: {len(lines) - _MAX_MODEL_VIOLATIONS} more problem(s)",
+            )
+        )
+    return violations
+
+
+def _log(record: Mapping[str, Any]) -> None:
+    # One JSON object per line: CloudWatch Logs Insights parses it without a pattern.
+    line = json.dumps(record, default=str, sort_keys=True)
+    LOGGER.info(line)
+
+
+def _short(value: Any) -> Any:
+    """A log-safe rendering of caller data: bounded, whatever its shape."""
+    rendered = json.dumps(value, default=str)
+    return value if len(rendered) <= _LOG_VALUE_LIMIT else rendered[:_LOG_VALUE_LIMIT] + "..."
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    """Validate the warm start and return ``{"request": ..., "report": ...}``.
+
+    Raises WarmStartValidationError (the Step Functions error name) with every violation;
+    AWS errors from DescribeHyperParameterTuningJob propagate for the state's Retry.
+    """
+    execution = event.get("executionName") if isinstance(event, Mapping) else None
+    job_parents = event.get("parents") if isinstance(event, Mapping) else None
+    try:
+        result = plan(event, _describe)
+        problems = model_violations(result["request"])
+        if problems:
+            raise WarmStartValidationError(problems, {**result["report"], "accepted": False})
+    except WarmStartValidationError as error:
+        _log(
+            {
+                "decision": "rejected",
+                "execution": _short(execution),
+                "parents": _short(job_parents),
+                "violations": sorted({v.code for v in error.violations}),
+            }
+        )
+        raise
+    _log(
+        {
+            "decision": "accepted",
+            "execution": _short(execution),
+            "parents": _short(job_parents),
+            "tuningJobName": result["request"].get("HyperParameterTuningJobName"),
+            "warnings": sorted({w.get("code") for w in result["report"].get("warnings", [])}),
+        }
+    )
+    return result
+
+
+# --- waiter -------------------------------------------------------------------------
+
+
+def _invalid(message: str) -> WarmStartValidationError:
+    return WarmStartValidationError([Violation(INVALID_REQUEST, f"poll event: {message}")])
+
+
+def _counter(poll: Mapping[str, Any], key: str) -> int:
+    value = poll.get(key, 0)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a JSON number may arrive as 3.0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _invalid(f"poll.{key} must be an integer >= 0")
+    return value
+
+
+def _read_poll_event(event: Any) -> tuple[list[str], int, int, PollSettings]:
+    if not isinstance(event, Mapping):
+        raise _invalid("expected an object {jobs, poll, settings}")
+    jobs = event.get("jobs")
+    if (
+        not isinstance(jobs, list)
+        or not 1 <= len(jobs) <= MAX_PARENTS
+        or any(job_name_problem(job) for job in jobs)
+    ):
+        raise _invalid(f"jobs must be a list of 1 to {MAX_PARENTS} tuning job names")
+    poll = {} if event.get("poll") is None else event["poll"]
+    if not isinstance(poll, Mapping):
+        raise _invalid("poll must be an object {iteration, waitedSeconds}")
+    settings, problems = poll_settings_from_event(event.get("settings"))
+    if settings is None:
+        raise WarmStartValidationError(
+            [Violation(INVALID_REQUEST, f"poll event: {p}") for p in problems]
+        )
+    # dict.fromkeys: drop repeats, keep order (one Describe per job).
+    return list(dict.fromkeys(jobs)), _counter(poll, "iteration"), _counter(poll, "waitedSeconds"), settings
+
+
+def poll_handler(event: Any, context: Any) -> dict[str, Any]:
+    """One WaitForTuningJobs step: describe every job once, decide whether to wait again.
+
+    Missing jobs are listed (the state machine fails with ParentTuningJobNotFound); a
+    timeout is reported, not raised, so the state machine chooses the error name.
+    """
+    jobs, iteration, waited, settings = _read_poll_event(event)
+    client = sagemaker_client()
+    statuses: dict[str, str] = {}
+    missing: list[str] = []
+    for name in jobs:
+        described = parents.describe_parent(client, name)
+        if described is None:
+            missing.append(name)
+        else:
+            statuses[name] = str(described.get("HyperParameterTuningJobStatus"))
+    all_terminal = not missing and all(s in TERMINAL_STATUSES for s in statuses.values())
+    is_timed_out = not all_terminal and timed_out(waited, settings)
+    wait = next_wait_seconds(iteration, settings)
+    waiting = not all_terminal and not missing and not is_timed_out
+    result = {
+        "allTerminal": all_terminal,
+        "missing": missing,
+        "statuses": statuses,
+        "nextWaitSeconds": wait,
+        "iteration": iteration + 1,
+        "waitedSeconds": waited + wait if waiting else waited,
+        "timedOut": is_timed_out,
+    }
+    _log({"decision": "poll", "jobs": jobs, **{k: v for k, v in result.items() if k != "nextWaitSeconds"}})
+    return result

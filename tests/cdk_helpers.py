@@ -1,0 +1,57 @@
+"""Synthesis helpers for construct tests: one synth per module, bundling skipped."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def new_app(outdir: Path | None = None, **context: Any) -> App:
+    """An App that skips asset bundling (nothing to bundle, and it is slow)."""
+    return App(outdir=str(outdir) if outdir else None, context={"aws:cdk:bundling-stacks": [], **context})
+
+
+def template_of(stack: Stack) -> Template:
+    return Template.from_stack(stack)
+
+
+def state_machine_definition(template: Template, logical_id_prefix: str = "") -> dict:
+    """The ASL of the (single, or first matching) state machine, with tokens flattened.
+
+    DefinitionString is an Fn::Join of literal parts and references; the references are
+    replaced by a readable placeholder so that the JSON parses.
+    """
+    machines = template.find_resources("AWS::StepFunctions::StateMachine")
+    for logical_id, resource in machines.items():
+        if logical_id.startswith(logical_id_prefix):
+            return json.loads(_flatten(resource["Properties"]["DefinitionString"]))
+    raise AssertionError(f"no state machine starting with {logical_id_prefix!r} in {list(machines)}")
+
+
+def _flatten(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_flatten(part) for part in parts)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "<" + ".".join(value["Fn::GetAtt"]) + ">"
+    if isinstance(value, dict) and "Ref" in value:
+        return "<" + value["Ref"] + ">"
+    raise AssertionError(f"unexpected intrinsic in definition: {value!r}")
+
+
+def load_example_app():
+    """The repository's app.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("example_app", REPO / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,207 @@
+"""The example pipeline's state machine and IAM, asserted field by field (one synth)."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from cdk_helpers import load_example_app, new_app, state_machine_definition
+
+
+@pytest.fixture(scope="module")
+def stack():
+    example = load_example_app()
+    app = new_app()
+    return example.ImageClassifierTuningStack(
+        app, "Example", bucket_name="example-ml-data", parent_job="imgcls-parent-1"
+    )
+
+
+@pytest.fixture(scope="module")
+def template(stack) -> Template:
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def states(template) -> dict:
+    return state_machine_definition(template, "ImageClassifierTuningStateMachine")["States"]
+
+
+def test_state_order_prepare_wait_validate_create_result(template):
+    definition = state_machine_definition(template, "ImageClassifierTuningStateMachine")
+    states = definition["States"]
+    assert definition["StartAt"] == "PrepareRun"
+    assert states["PrepareRun"]["Next"] == "StartParentWait"
+    assert states["StartParentWait"]["Next"] == "PollParentJobs"
+    assert states["PollParentJobs"]["Next"] == "AllParentJobsTerminal?"
+    assert states["WaitBeforeNextPoll"]["Next"] == "PollParentJobs"
+    assert states["ParentJobsTerminal"]["Next"] == "ValidateWarmStart"
+    assert states["ValidateWarmStart"]["Next"] == "CreateTuningJob"
+    assert states["CreateTuningJob"]["Next"] == "HasOverallBestTrainingJob?"
+    assert states["ResultWithOverallBest"]["End"] is True
+    assert states["Result"]["End"] is True
+
+
+def test_prepare_passes_whole_input_defaults_and_settings(states):
+    payload = states["PrepareRun"]["Parameters"]["Payload"]
+    assert payload["action"] == "prepare"
+    assert payload["input.$"] == "$"
+    assert payload["defaults"] == {"parents": ["imgcls-parent-1"], "warmStartType": "IdenticalDataAndAlgorithm"}
+    assert payload["settings"] == {"jobNamePrefix": "imgcls", "trainingJobLimit": 500, "failedParentPolicy": "reject"}
+    assert payload["request"]["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"] == {
+        "Type": "Maximize",
+        "MetricName": "validation:accuracy",
+    }
+    assert states["PrepareRun"]["ResultPath"] == "$.run"
+
+
+def test_poll_describes_all_parents_in_one_call_with_backoff_settings(states):
+    poll = states["PollParentJobs"]
+    assert poll["Resource"].endswith(":states:::lambda:invoke")
+    payload = poll["Parameters"]["Payload"]
+    assert payload["action"] == "poll"
+    assert payload["jobs.$"] == "$.run.parents"
+    assert payload["settings"] == {
+        "initialIntervalSeconds": 60,
+        "maxIntervalSeconds": 1800,
+        "backoffRate": 2.0,
+        "timeoutSeconds": 7 * 86400,
+    }
+    assert states["WaitBeforeNextPoll"]["SecondsPath"] == "$.parentWait.nextWaitSeconds"
+
+
+def test_lambda_steps_retry_throttling_and_lambda_errors(states):
+    for name in ("PrepareRun", "PollParentJobs", "ValidateWarmStart"):
+        (retry,) = states[name]["Retry"]
+        assert "ClientError" in retry["ErrorEquals"], name
+        assert "Lambda.TooManyRequestsException" in retry["ErrorEquals"], name
+        assert retry["BackoffRate"] == 2 and retry["MaxAttempts"] == 5, name
+
+
+def test_choice_routes_missing_timeout_and_terminal(states):
+    choices = states["AllParentJobsTerminal?"]["Choices"]
+    assert choices[0] == {"Variable": "$.parentWait.missing[0]", "IsPresent": True, "Next": "ParentTuningJobNotFound"}
+    assert choices[1] == {"Variable": "$.parentWait.allTerminal", "BooleanEquals": True, "Next": "ParentJobsTerminal"}
+    assert choices[2] == {"Variable": "$.parentWait.timedOut", "BooleanEquals": True, "Next": "ParentWaitTimeout"}
+    assert states["AllParentJobsTerminal?"]["Default"] == "WaitBeforeNextPoll"
+
+
+def test_fail_states_carry_design_error_names(states):
+    fails = {name: state for name, state in states.items() if state["Type"] == "Fail"}
+    assert {state["Error"] for state in fails.values()} == {
+        "WarmStartValidationError",
+        "ParentTuningJobNotFound",
+        "ParentWaitTimeout",
+        "TuningJobFailed",
+    }
+    assert all("CausePath" in state for state in fails.values())
+
+
+def test_validation_errors_are_caught_into_fail_states(states):
+    for name, target in (("PrepareRun", "InvalidRunInput"), ("ValidateWarmStart", "WarmStartValidationError")):
+        (catch,) = states[name]["Catch"]
+        assert catch == {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": target}
+
+
+def test_validate_gets_execution_name_and_defaulted_run(states):
+    payload = states["ValidateWarmStart"]["Parameters"]["Payload"]
+    assert payload["executionName.$"] == "$$.Execution.Name"
+    assert payload["parents.$"] == "$.run.parents"
+    assert payload["warmStartType.$"] == "$.run.warmStartType"
+    assert payload["overrides.$"] == "$.run.overrides"
+    assert states["ValidateWarmStart"]["ResultSelector"] == {
+        "request.$": "$.Payload.request",
+        "report.$": "$.Payload.report",
+    }
+
+
+def test_create_runs_sync_with_the_planned_request_and_catches_failure(states):
+    create = states["CreateTuningJob"]
+    assert create["Resource"].endswith(":states:::sagemaker:createHyperParameterTuningJob.sync")
+    assert create["Parameters"] == {
+        "HyperParameterTuningJobName.$": "$.validation.request.HyperParameterTuningJobName",
+        "HyperParameterTuningJobConfig.$": "$.validation.request.HyperParameterTuningJobConfig",
+        "TrainingJobDefinition.$": "$.validation.request.TrainingJobDefinition",
+        "WarmStartConfig.$": "$.validation.request.WarmStartConfig",
+        "Tags.$": "$.validation.request.Tags",
+    }
+    (catch,) = create["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"] and catch["Next"] == "TuningJobFailed"
+
+
+def test_output_fields_match_design(states):
+    expected = {
+        "tuningJobName.$", "tuningJobArn.$", "status.$", "bestTrainingJob.$", "overallBestTrainingJob.$",
+        "parents.$", "warmStartType.$", "validation.$",
+    }
+    assert set(states["ResultWithOverallBest"]["Parameters"]) == expected
+    assert set(states["Result"]["Parameters"]) == expected
+    assert states["Result"]["Parameters"]["overallBestTrainingJob.$"] == "States.StringToJson('null')"
+    assert states["ResultWithOverallBest"]["Parameters"]["overallBestTrainingJob.$"] == "$.tuningJob.OverallBestTrainingJob"
+
+
+def test_state_machine_logs_all_to_its_own_group_and_traces(template):
+    template.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "TracingConfiguration": {"Enabled": True},
+            "LoggingConfiguration": {
+                "Level": "ALL",
+                "IncludeExecutionData": True,
+                "Destinations": [
+                    {"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": [Match.string_like_regexp("ImageClassifierTuningStateMachineLogs"), "Arn"]}}}
+                ],
+            },
+        },
+    )
+    template.has_resource("AWS::Logs::LogGroup", {"DeletionPolicy": "Retain", "Properties": {"RetentionInDays": 365}})
+
+
+def test_alarms_on_failed_and_timed_out_executions(template):
+    for metric in ("ExecutionsFailed", "ExecutionsTimedOut"):
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {"MetricName": metric, "Namespace": "AWS/States", "Threshold": 1, "Statistic": "Sum"},
+        )
+
+
+def test_one_validator_lambda_with_least_privilege(template):
+    template.resource_count_is("AWS::Lambda::Function", 1)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Handler": "handler.lambda_handler", "TracingConfig": {"Mode": "Active"}, "Architectures": ["arm64"]},
+    )
+    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": Match.string_like_regexp("WarmStartValidatorRole")}]}})
+    (policy,) = policies.values()
+    actions = sorted(
+        action
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    )
+    assert actions == [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    ]
+
+
+def test_state_machine_role_scoped_to_prefix_and_passes_role_only_to_sagemaker(template):
+    policies = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": Match.string_like_regexp("ImageClassifierTuningStateMachineRole")}]}}
+    )
+    (policy,) = policies.values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    by_action = {}
+    for statement in statements:
+        for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+            by_action[action] = statement
+    create = by_action["sagemaker:CreateHyperParameterTuningJob"]
+    assert "hyper-parameter-tuning-job/imgcls*" in str(create["Resource"])
+    assert "sagemaker:StopHyperParameterTuningJob" in by_action
+    pass_role = by_action["iam:PassRole"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    assert "SageMakerRole" in str(pass_role["Resource"])
+    assert "rule/StepFunctionsGetEventsForSageMakerTuningJobsRule" in str(by_action["events:PutRule"]["Resource"])
+    assert "lambda:InvokeFunction" in by_action

@@ -1,0 +1,96 @@
+"""A stack with every public construct in the configurations app.py does not use.
+
+Shared by the compliance test (cdk-nag, cfn-lint) and the snapshot tests.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from cdk_helpers import load_example_app
+from warm_start_tuning.nag import acknowledge_state_machine_findings
+from warm_start_tuning import (
+    SageMakerCreateHyperParameterTuningJob,
+    WaitForTuningJobs,
+    WarmStartTuning,
+    WarmStartTuningPipeline,
+    WarmStartType,
+)
+
+BUCKET = "example-ml-data"
+
+
+class AllConstructsStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        example = load_example_app()
+        role = iam.Role(self, "SageMakerRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+        definition = example.training_job_definition(BUCKET, role.role_arn)
+        del definition["RoleArn"]  # given as sagemaker_role instead
+
+        # TransferLearning, no default parents, an alarm topic, a role object.
+        self.transfer = WarmStartTuningPipeline(
+            self,
+            "TransferLearningPipeline",
+            warm_start_type=WarmStartType.TRANSFER_LEARNING,
+            tuning_job_config=example.tuning_job_config(max_jobs=20, max_parallel_jobs=4),
+            training_job_definition=definition,
+            sagemaker_role=role,
+            job_name_prefix="imgcls-tl",
+            tags=[{"Key": "team", "Value": "vision"}],
+            parent_wait_timeout=Duration.days(30),
+            create_notification_topic=True,
+        )
+
+        # The fragment inside a larger workflow: preprocess -> tune -> register.
+        fragment = WarmStartTuning(
+            self,
+            "EmbeddedTuning",
+            warm_start_type="IdenticalDataAndAlgorithm",
+            tuning_job_config=example.tuning_job_config(),
+            training_job_definition=definition,
+            sagemaker_role=role,
+            job_name_prefix="imgcls-emb",
+            parents=["imgcls-parent-1"],
+        )
+        chain = sfn.Pass(self, "Preprocess").next(fragment).next(sfn.Pass(self, "RegisterModel"))
+        self.embedded = _secure_state_machine(self, "EmbeddedWorkflow", chain)
+        acknowledge_state_machine_findings(
+            self.embedded, job_name_prefixes=["imgcls-emb"], functions=[fragment.validator.function]
+        )
+
+        # The task and the waiter on their own, with REQUEST_RESPONSE.
+        wait = WaitForTuningJobs(self, "WaitForJobs", jobs=["imgcls-parent-1", "imgcls-parent-2"])
+        create = SageMakerCreateHyperParameterTuningJob(
+            self,
+            "CreateAsync",
+            integration_pattern=sfn.IntegrationPattern.REQUEST_RESPONSE,
+            tuning_job_name="$.name",
+            hyper_parameter_tuning_job_config=example.tuning_job_config(),
+            training_job_definition=definition,
+            role=role,
+            job_name_prefix="imgcls-async",
+        )
+        self.standalone = _secure_state_machine(self, "StandaloneTasks", wait.next(create))
+        acknowledge_state_machine_findings(
+            self.standalone, job_name_prefixes=["imgcls-async"], functions=[fragment.validator.function]
+        )
+
+        Validations.of(role).acknowledge(
+            Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason="Test role: never deployed."),
+        )
+
+
+def _secure_state_machine(scope: Construct, construct_id: str, chain: sfn.IChainable) -> sfn.StateMachine:
+    machine = sfn.StateMachine(
+        scope,
+        construct_id,
+        definition_body=sfn.DefinitionBody.from_chainable(chain),
+        tracing_enabled=True,
+        logs=sfn.LogOptions(destination=logs.LogGroup(scope, f"{construct_id}Logs"), level=sfn.LogLevel.ALL),
+    )
+    return machine

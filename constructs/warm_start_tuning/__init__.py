@@ -10,16 +10,39 @@ Public API:
 - :class:`WarmStartType`, and the rule engine in :mod:`warm_start_tuning.rules`.
 """
 
-from .pipeline import WarmStartTuning, WarmStartTuningPipeline, WarmStartType
-from .tasks import SageMakerCreateHyperParameterTuningJob
-from .validator import WarmStartValidator
-from .waiter import WaitForTuningJobs
+from __future__ import annotations
 
-__all__ = [
-    "SageMakerCreateHyperParameterTuningJob",
-    "WaitForTuningJobs",
-    "WarmStartTuning",
-    "WarmStartTuningPipeline",
-    "WarmStartType",
-    "WarmStartValidator",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The constructs import aws_cdk (jsii starts a Node process: seconds); the command line
+# and the rule engine must not pay for that, so the public names load on first use.
+_PUBLIC = {
+    "SageMakerCreateHyperParameterTuningJob": ".tasks",
+    "WaitForTuningJobs": ".waiter",
+    "WarmStartTuning": ".pipeline",
+    "WarmStartTuningPipeline": ".pipeline",
+    "WarmStartType": ".pipeline",
+    "WarmStartValidator": ".validator",
+}
+
+__all__ = sorted(_PUBLIC)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import WarmStartTuning, WarmStartTuningPipeline, WarmStartType
+    from .tasks import SageMakerCreateHyperParameterTuningJob
+    from .validator import WarmStartValidator
+    from .waiter import WaitForTuningJobs
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

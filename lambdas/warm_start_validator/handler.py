@@ -1,8 +1,14 @@
-"""WarmStartValidator Lambda entry points.
+"""WarmStartValidator Lambda entry point: one function, three actions of the state machine.
 
-``lambda_handler``: validate and plan a warm-start tuning job (rules in warm_start_rules).
-``poll_handler``: one polling step of WaitForTuningJobs (all jobs in one invocation, so
-the state machine spends a handful of history events per iteration, not per job).
+``lambda_handler`` dispatches on the event's ``action``:
+
+- ``"prepare"`` (:func:`prepare_handler`): check the execution input and apply the
+  pipeline's defaults before anything waits;
+- ``"poll"`` (:func:`poll_handler`): one polling step of WaitForTuningJobs (all jobs in one
+  invocation, so the state machine spends a handful of history events per iteration,
+  not per job);
+- absent or ``"validate"`` (:func:`validate_handler`): validate and plan a warm-start
+  tuning job (the contract of DESIGN.md).
 
 Runs with only this folder on sys.path (stdlib + boto3). boto3 is imported on first use,
 not at import time, so importing the module (and the synth-time tests that do) stays cheap.
@@ -28,6 +34,7 @@ from warm_start_rules.polling import (
     timed_out,
 )
 from warm_start_rules.request_checks import job_name_problem
+from warm_start_rules.run_input import prepare_run
 
 LOGGER = logging.getLogger("warm_start_validator")
 LOGGER.setLevel(logging.INFO)
@@ -88,11 +95,36 @@ def _log(record: Mapping[str, Any]) -> None:
 
 def _short(value: Any) -> Any:
     """A log-safe rendering of caller data: bounded, whatever its shape."""
-    rendered = json.dumps(value, default=str)
+    try:
+        rendered = json.dumps(value, default=str)
+    except (TypeError, ValueError, RecursionError):  # non-str keys, giant ints, deep nesting
+        return f"<unloggable {type(value).__name__}>"
     return value if len(rendered) <= _LOG_VALUE_LIMIT else rendered[:_LOG_VALUE_LIMIT] + "..."
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    """The function's entry point: route the event to its action's handler."""
+    action = event.get("action", "validate") if isinstance(event, Mapping) else "validate"
+    handler = _ACTIONS.get(action) if isinstance(action, str) else None
+    if handler is None:
+        raise WarmStartValidationError(
+            [Violation(INVALID_REQUEST, f"event.action must be one of {', '.join(sorted(_ACTIONS))}; got {action!r:.100}")]
+        )
+    return handler(event, context)
+
+
+def prepare_handler(event: Any, context: Any) -> dict[str, Any]:
+    """Check the execution input; return ``{"parents", "warmStartType", "overrides"}``."""
+    try:
+        run = prepare_run(event)
+    except WarmStartValidationError as error:
+        _log({"decision": "input rejected", "violations": sorted({v.code for v in error.violations})})
+        raise
+    _log({"decision": "input accepted", "parents": _short(run["parents"]), "warmStartType": _short(run["warmStartType"])})
+    return run
+
+
+def validate_handler(event: Any, context: Any) -> dict[str, Any]:
     """Validate the warm start and return ``{"request": ..., "report": ...}``.
 
     Raises WarmStartValidationError (the Step Functions error name) with every violation;
@@ -196,3 +228,6 @@ def poll_handler(event: Any, context: Any) -> dict[str, Any]:
     }
     _log({"decision": "poll", "jobs": jobs, **{k: v for k, v in result.items() if k != "nextWaitSeconds"}})
     return result
+
+
+_ACTIONS = {"prepare": prepare_handler, "poll": poll_handler, "validate": validate_handler}

@@ -322,3 +322,9 @@ def test_malformed_poll_events(offline_handler: Any, change: dict[str, Any]) -> 
 def test_poll_event_must_be_an_object(offline_handler: Any, event: Any) -> None:
     with pytest.raises(WarmStartValidationError, match="INVALID_REQUEST"):
         offline_handler.poll_handler(event, None)
+
+
+def test_log_fields_survive_any_value() -> None:
+    assert handler_module._short({(1, 2): 3}) == "<unloggable dict>"
+    assert handler_module._short("x" * 5000).endswith("...")
+    assert handler_module._short(["p1"]) == ["p1"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from warm_start_tuning.lambdas.warm_start_validator.warm_start_rules.limits import (
+    DEFAULT_FAILED_PARENT_POLICY,
     DEFAULT_TRAINING_JOB_LIMIT,
     FAILED_PARENT_POLICIES,
     WARM_START_TYPES,
@@ -37,6 +38,10 @@ class UsageError(Exception):
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "exit status: 0 accepted, 1 rejected, 2 could not check (usage error, unreadable "
+        "request file, no AWS credentials or region, AWS error)"
+    )
     parser.add_argument(
         "--parent", action="append", required=True, metavar="NAME",
         help="parent tuning job name (repeat for up to 5 parents)",
@@ -48,10 +53,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--training-job-limit", type=_positive_int, default=DEFAULT_TRAINING_JOB_LIMIT,
-        metavar="N", help=f"training jobs allowed across parents + new job (default {DEFAULT_TRAINING_JOB_LIMIT})",
+        metavar="N",
+        help=f"training jobs allowed across parents + new job (default {DEFAULT_TRAINING_JOB_LIMIT})",
     )
     parser.add_argument(
-        "--failed-parent-policy", choices=FAILED_PARENT_POLICIES, default="reject",
+        "--failed-parent-policy", choices=FAILED_PARENT_POLICIES, default=DEFAULT_FAILED_PARENT_POLICY,
         help="a Failed parent without a completed training job: reject (default) or warn",
     )
     parser.add_argument("--region", help="AWS region (default: from the AWS configuration)")
@@ -191,7 +197,10 @@ def format_report(report: Mapping[str, Any], violations: list[Mapping[str, Any]]
     changes = report.get("changes")
     if isinstance(changes, Mapping):
         lines.append("")
-        lines.append(f"Changes: {_cell(changes.get('max'))} used of {_cell(changes.get('limit'))} allowed (most against any one parent)")
+        lines.append(
+            f"Changes: {_cell(changes.get('max'))} used of {_cell(changes.get('limit'))} "
+            "allowed (most against any one parent)"
+        )
     jobs = report.get("trainingJobs")
     if isinstance(jobs, Mapping):
         lines.append(

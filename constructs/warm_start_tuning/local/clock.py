@@ -24,6 +24,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 __all__ = ["SimulatedClock", "aws_timestamp"]
@@ -35,6 +36,12 @@ def aws_timestamp(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class _Barrier:
+    deadline: float  # simulated seconds since the clock's start
+    expires: float | None  # monotonic real time after which it no longer holds
 
 
 class SimulatedClock:
@@ -53,6 +60,13 @@ class SimulatedClock:
         self._start = start.astimezone(timezone.utc)
         self._offset = 0.0  # simulated seconds since ``start``
         self._lock = threading.Lock()
+        self._moved = threading.Condition(self._lock)
+        # Deadlines that someone waits for (a Task state's TimeoutSeconds): the clock
+        # stops at each until its waiter has seen it, so a timeout fires on time even
+        # when another thread sleeps past it in one go.
+        self._barriers: dict[int, _Barrier] = {}
+        self._fired: set[float] = set()
+        self._next_barrier = 0
 
     # --- reading ---------------------------------------------------------------------
 
@@ -87,13 +101,88 @@ class SimulatedClock:
         if seconds < 0:
             raise ValueError("the clock never goes backwards")
         with self._lock:
-            self._offset += seconds
-            return self._start + timedelta(seconds=self._offset)
+            target = self._offset + seconds
+        self._advance_to(target)
+        return self.now()
 
-    def _move_to(self, offset: float) -> None:
+    _BARRIER_PATIENCE = 5.0  # real seconds to wait for a deadline's waiter, at most
+    _CANCEL_GRACE = 0.05  # real seconds a sleeper stopped at a deadline waits to be cancelled
+
+    def _ahead(self, target: float) -> list[float]:
+        now_real = time.monotonic()
+        return [
+            b.deadline
+            for b in self._barriers.values()
+            if self._offset <= b.deadline < target and (b.expires is None or b.expires > now_real)
+        ]
+
+    def _holding(self, deadline: float) -> bool:
+        now_real = time.monotonic()
+        return any(
+            b.deadline == deadline and (b.expires is None or b.expires > now_real)
+            for b in self._barriers.values()
+        )
+
+    def _advance_to(self, target: float, cancelled: Callable[[], bool] | None = None) -> bool:
+        """Move to ``target`` (never back), stopping at each barrier on the way until
+        its waiter has seen it; False when ``cancelled()`` says so at such a stop."""
+        with self._moved:
+            while True:
+                ahead = self._ahead(target)
+                if not ahead:
+                    if target > self._offset:
+                        self._offset = target
+                        self._moved.notify_all()
+                    return True
+                stop = min(ahead)
+                self._offset = stop
+                self._moved.notify_all()
+                give_up = time.monotonic() + self._BARRIER_PATIENCE
+                while self._holding(stop) and time.monotonic() < give_up:
+                    self._moved.wait(0.05)
+                fired = stop in self._fired
+                if cancelled is not None and fired:
+                    # The deadline's waiter (a Task timing out) cancels its own sleeper
+                    # right after it has seen the deadline: give it a moment to do so.
+                    self._moved.release()
+                    try:
+                        grace = time.monotonic() + self._CANCEL_GRACE
+                        while True:
+                            if cancelled():
+                                return False
+                            if time.monotonic() >= grace:
+                                break
+                            time.sleep(0.001)
+                    finally:
+                        self._moved.acquire()
+
+    def hold(self) -> int:
+        """Stop the clock just after now until :meth:`set_barrier` or
+        :meth:`release_barrier` (or one real second): the caller is about to wait for
+        a deadline that starts now."""
         with self._lock:
-            if offset > self._offset:
-                self._offset = offset
+            self._next_barrier += 1
+            self._barriers[self._next_barrier] = _Barrier(
+                self._offset + 1e-6, time.monotonic() + 1.0
+            )
+            return self._next_barrier
+
+    def set_barrier(self, token: int, deadline: float) -> None:
+        """Make ``token`` a deadline (simulated seconds since start) someone waits for."""
+        with self._moved:
+            self._barriers[token] = _Barrier(deadline, None)
+            self._moved.notify_all()
+
+    def release_barrier(self, token: int, fired: bool = False) -> None:
+        """Drop ``token``; ``fired``: its waiter timed out at it."""
+        with self._moved:
+            barrier = self._barriers.pop(token, None)
+            if fired and barrier is not None:
+                self._fired.add(barrier.deadline)
+                if len(self._fired) > 1000:
+                    self._fired.clear()
+                    self._fired.add(barrier.deadline)
+            self._moved.notify_all()
 
     def sleep(
         self,
@@ -119,7 +208,7 @@ class SimulatedClock:
             real_left = real_total - (time.monotonic() - real_begin)
             if cancelled is not None and cancelled():
                 slept = (time.monotonic() - real_begin) * self._scale
-                self._move_to(min(deadline, begin + slept))
+                self._advance_to(min(deadline, begin + slept))
                 return False
             if real_left <= 0:
                 break
@@ -130,8 +219,7 @@ class SimulatedClock:
                 # Woken early: loop to check cancelled() and sleep the rest if not.
             else:
                 time.sleep(real_left)
-        self._move_to(deadline)
-        return True
+        return self._advance_to(deadline, cancelled)
 
     def __repr__(self) -> str:
         return f"SimulatedClock(time_scale={self._scale!r}, now={self.now().isoformat()})"
@@ -150,6 +238,10 @@ class ClockEvent:
     def __init__(self, clock: SimulatedClock) -> None:
         self._clock = clock
         self._event = threading.Event()
+        # moto creates the event, starts the task's thread, then waits: hold the clock
+        # from now so the task cannot run past its deadline before the wait begins.
+        self._start = clock.elapsed()
+        self._token = clock.hold()
 
     def set(self) -> None:
         self._event.set()
@@ -162,13 +254,28 @@ class ClockEvent:
 
     def wait(self, timeout: float | None = None) -> bool:
         if timeout is None:
+            self._clock.release_barrier(self._token)
             return self._event.wait()
-        deadline = self._clock.elapsed() + timeout
+        deadline = self._start + timeout
         real_deadline = time.monotonic() + timeout
-        while True:
-            if self._event.is_set():
-                return True
-            if self._clock.elapsed() >= deadline or time.monotonic() >= real_deadline:
-                return self._event.is_set()
-            if self._event.wait(self._SLICE):
-                return True
+        self._clock.set_barrier(self._token, deadline)
+        result = False
+        try:
+            while True:
+                if self._event.is_set():
+                    result = True
+                    return True
+                if self._clock.elapsed() >= deadline or time.monotonic() >= real_deadline:
+                    result = self._event.is_set()
+                    return result
+                if self._event.wait(self._SLICE):
+                    result = True
+                    return True
+        finally:
+            self._clock.release_barrier(self._token, fired=not result)
+
+    def __del__(self) -> None:
+        try:
+            self._clock.release_barrier(self._token)
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass

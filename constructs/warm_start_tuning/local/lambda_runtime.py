@@ -117,8 +117,13 @@ class InProcessLambdaRuntime:
         try:
             result = self._call(function, event, LambdaContext(function, request_id))
         except _HandlerFailed as failed:
-            failed.payload["requestId"] = request_id
-            return json.dumps(failed.payload).encode("utf-8"), "Unhandled"
+            body = {
+                "errorMessage": failed.payload["errorMessage"],
+                "errorType": failed.payload["errorType"],
+                "requestId": request_id,
+                "stackTrace": failed.payload["stackTrace"],
+            }
+            return json.dumps(body).encode("utf-8"), "Unhandled"
         try:
             body = json.dumps(result)
         except (TypeError, ValueError) as error:

@@ -79,6 +79,9 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
         "self._eval_integration_pattern(",
     ),
     (f"{_TASK}.service.state_task_service", "StateTaskService._eval_service_task", None),
+    (f"{_TASK}.service.state_task_service", "StateTaskService._after_eval_execution", "TaskSucceeded"),
+    (f"{_SFN}.api", "TaskSubmittedEventDetails", None),
+    (f"{_SFN}.api", "HistoryEventExecutionDataDetails", None),
     (f"{_TASK}.service.state_task_service", "StateTaskService._from_error", None),
     (f"{_TASK}.service.resource", "ResourceCondition", None),
     (f"{_TASK}.service.state_task_service_aws_sdk", "_SERVICE_ERROR_NAMES", None),
@@ -523,6 +526,9 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
     )
     history_event_type = _resolve(f"{_SFN}.api", "HistoryEventType")
     task_failed_details = _resolve(f"{_SFN}.api", "TaskFailedEventDetails")
+    task_submitted_details = _resolve(f"{_SFN}.api", "TaskSubmittedEventDetails")
+    data_details = _resolve(f"{_SFN}.api", "HistoryEventExecutionDataDetails")
+    service_base = _resolve(f"{_TASK}.service.state_task_service", "StateTaskService")
     event_details = _resolve(f"{_SFN}.asl.eval.event.event_detail", "EventDetails")
     boto_client_for = _resolve(f"{_SFN}.asl.utils.boto_client", "boto_client_for")
     to_json_str = _resolve(f"{_SFN}.asl.utils.encoding", "to_json_str")
@@ -567,6 +573,29 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
             response = client.create_hyper_parameter_tuning_job(**parameters)
             response.pop("ResponseMetadata", None)
             env.stack.append(response)
+
+        def _after_eval_execution(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any) -> None:
+            # As StateTaskServiceCallback's, except that a task whose execution was
+            # stopped (or that timed out) while waiting records no TaskSucceeded.
+            if self._is_integration_pattern():
+                env.event_manager.add_event(
+                    context=env.event_history_context,
+                    event_type=history_event_type.TaskSubmitted,
+                    event_details=event_details(
+                        taskSubmittedEventDetails=task_submitted_details(
+                            resource=self._get_sfn_resource(),
+                            resourceType=self._get_sfn_resource_type(),
+                            output=to_json_str(env.stack[-1]),
+                            outputDetails=data_details(truncated=False),
+                        )
+                    ),
+                )
+                self._eval_integration_pattern(env, resource_runtime_part, normalised_parameters, state_credentials)
+                if not env.is_running():
+                    return
+            service_base._after_eval_execution(
+                self, env, resource_runtime_part, normalised_parameters, state_credentials
+            )
 
         # .sync: poll on the simulated clock until the job is terminal.
 

@@ -15,8 +15,15 @@ from ..tasks import SageMakerCreateHyperParameterTuningJob
 from ..validator import WarmStartValidator
 from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS
-from ..waiter.wait_for_tuning_jobs import RETRYABLE_POLL_ERRORS, VALIDATION_ERROR
-from .props import WarmStartType, check_pipeline_props, static_request, warm_start_type_value
+from ..waiter.wait_for_tuning_jobs import RETRYABLE_POLL_ERRORS, VALIDATION_ERROR, poll_settings
+from .props import (
+    WarmStartType,
+    definition_with_role,
+    raise_problems,
+    static_request,
+    warm_start_problems,
+    warm_start_type_value,
+)
 
 TUNING_JOB_FAILED_ERROR = "TuningJobFailed"
 
@@ -86,32 +93,32 @@ class WarmStartTuning(sfn.StateMachineFragment):
         :param validator: the validator Lambda. Default: the stack's shared one.
         """
         super().__init__(scope, construct_id)
-        role_arn = training_job_definition.get("RoleArn") if isinstance(training_job_definition, Mapping) else None
-        problems = []
-        if sagemaker_role is None and role_arn is None:
-            problems.append("give sagemaker_role or training_job_definition['RoleArn'] (the role SageMaker runs as)")
-        if sagemaker_role is not None and role_arn is not None and role_arn != sagemaker_role.role_arn:
-            problems.append(
-                "sagemaker_role and training_job_definition['RoleArn'] name different roles: give one of them"
-            )
-        if problems:
-            raise ValueError(f"{type(self).__name__}: " + "; ".join(problems))
-        if sagemaker_role is None:
-            sagemaker_role = iam.Role.from_role_arn(self, "SageMakerRole", role_arn, mutable=False)
-        definition = dict(training_job_definition)
-        definition["RoleArn"] = sagemaker_role.role_arn
-
-        request = static_request(tuning_job_config, definition, tags)
-        wst = warm_start_type_value(warm_start_type)
-        check_pipeline_props(
+        raise_problems(
             type(self).__name__,
-            request=request,
-            warm_start_type=wst,
-            parents=parents,
-            job_name_prefix=job_name_prefix,
-            training_job_limit=training_job_limit,
-            failed_parent_policy=failed_parent_policy,
+            warm_start_problems(
+                warm_start_type=warm_start_type,
+                tuning_job_config=tuning_job_config,
+                training_job_definition=training_job_definition,
+                job_name_prefix=job_name_prefix,
+                parents=parents,
+                sagemaker_role=sagemaker_role,
+                tags=tags,
+                training_job_limit=training_job_limit,
+                failed_parent_policy=failed_parent_policy,
+                poll_settings=poll_settings(
+                    parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate, parent_wait_timeout
+                ),
+                other_history_events=PIPELINE_FIXED_EVENTS,
+            ),
         )
+        if sagemaker_role is None:
+            sagemaker_role = iam.Role.from_role_arn(
+                self, "SageMakerRole", training_job_definition["RoleArn"], mutable=False
+            )
+        request = static_request(
+            tuning_job_config, definition_with_role(training_job_definition, sagemaker_role.role_arn), tags
+        )
+        wst = warm_start_type_value(warm_start_type)
         self.validator = validator or WarmStartValidator.of(self)
         self.sagemaker_role = sagemaker_role
         self.job_name_prefix = job_name_prefix

@@ -17,8 +17,9 @@ from constructs import Construct
 from ..nag import acknowledge_state_machine_findings
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..validator import WarmStartValidator
-from .props import WarmStartType
-from .warm_start_tuning import WarmStartTuning
+from ..waiter.wait_for_tuning_jobs import poll_settings
+from .props import WarmStartType, raise_problems, warm_start_problems
+from .warm_start_tuning import PIPELINE_FIXED_EVENTS, WarmStartTuning
 
 
 class WarmStartTuningPipeline(Construct):
@@ -76,13 +77,31 @@ class WarmStartTuningPipeline(Construct):
         :param tracing_enabled: X-Ray tracing of the state machine. Default: true.
         """
         super().__init__(scope, construct_id)
-        conflicts = []
+        # Every problem in one error: the pipeline's own conflicts and the fragment's props
+        # (checked again, without finding anything, when the fragment is built below).
+        problems = []
         if existing_log_group is not None and log_group_props is not None:
-            conflicts.append("give existing_log_group or log_group_props, not both")
+            problems.append("conflicting props: give existing_log_group or log_group_props, not both")
         if existing_notification_topic is not None and create_notification_topic:
-            conflicts.append("give existing_notification_topic or create_notification_topic=True, not both")
-        if conflicts:
-            raise ValueError(f"{type(self).__name__}: conflicting props: " + "; ".join(conflicts))
+            problems.append(
+                "conflicting props: give existing_notification_topic or create_notification_topic=True, not both"
+            )
+        problems += warm_start_problems(
+            warm_start_type=warm_start_type,
+            tuning_job_config=tuning_job_config,
+            training_job_definition=training_job_definition,
+            job_name_prefix=job_name_prefix,
+            parents=parents,
+            sagemaker_role=sagemaker_role,
+            tags=tags,
+            training_job_limit=training_job_limit,
+            failed_parent_policy=failed_parent_policy,
+            poll_settings=poll_settings(
+                parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate, parent_wait_timeout
+            ),
+            other_history_events=PIPELINE_FIXED_EVENTS,
+        )
+        raise_problems(type(self).__name__, problems)
 
         self.tuning = WarmStartTuning(
             self,

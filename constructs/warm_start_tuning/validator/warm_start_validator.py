@@ -15,9 +15,11 @@ from .._paths import validator_asset_dir
 # The id under the stack where the shared instance lives; `of()` looks it up there.
 SINGLETON_ID = "WarmStartValidator"
 
-# Files that must not travel in the asset: caches, and nothing else (the asset is only
-# handler.py, parents.py and the pure rule engine).
-ASSET_EXCLUDES = ["__pycache__", "*.pyc"]
+# Files that must not travel in the asset (it is only handler.py, parents.py and the pure
+# rule engine): bytecode caches, tool caches and editor files (dot files: .pytest_cache,
+# .mypy_cache, .DS_Store...), and tests. An exclude list, not an allow list: a module
+# added to the handler must not be left out silently.
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".*", "tests", "test_*.py", "*_test.py", "conftest.py"]
 
 
 class WarmStartValidator(Construct):

@@ -14,6 +14,7 @@ from ..rules import MAX_PARENTS, PollSettings, check_job_name
 from ..validator import WarmStartValidator
 from .history_budget import (
     HISTORY_EVENT_LIMIT,
+    WaitBudget,
     longest_fitting_timeout_seconds,
     smallest_fitting_max_interval_seconds,
     wait_budget,
@@ -81,16 +82,9 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             wait, counted into the 25,000 budget. Default: 0.
         """
         super().__init__(scope, construct_id)
-        self.settings = PollSettings(
-            initial_interval_seconds=int((initial_interval or Duration.minutes(1)).to_seconds()),
-            max_interval_seconds=int((max_interval or Duration.minutes(30)).to_seconds()),
-            backoff_rate=backoff_rate,
-            timeout_seconds=int((timeout or Duration.days(7)).to_seconds()),
-        )
-        _check_props(jobs, self.settings, result_path)
+        self.settings = poll_settings(initial_interval, max_interval, backoff_rate, timeout)
+        _check_props(jobs, self.settings, result_path, other_history_events)
         self.budget = wait_budget(self.settings, other_history_events)
-        if not self.budget.fits:
-            raise ValueError(_budget_message(self.settings, self.budget, other_history_events))
 
         function = poller or WarmStartValidator.of(self).function
         jobs_field = sfn.JsonPath.list_at(jobs) if isinstance(jobs, str) else list(jobs)
@@ -191,7 +185,45 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
         return [self._done]
 
 
-def _check_props(jobs: object, settings: PollSettings, result_path: str) -> None:
+def poll_settings(
+    initial_interval: Optional[Duration],
+    max_interval: Optional[Duration],
+    backoff_rate: float,
+    timeout: Optional[Duration],
+) -> PollSettings:
+    """The poll schedule of the duration props, with this construct's defaults."""
+    return PollSettings(
+        initial_interval_seconds=int((initial_interval or Duration.minutes(1)).to_seconds()),
+        max_interval_seconds=int((max_interval or Duration.minutes(30)).to_seconds()),
+        backoff_rate=backoff_rate,
+        timeout_seconds=int((timeout or Duration.days(7)).to_seconds()),
+    )
+
+
+def wait_problems(
+    settings: PollSettings,
+    other_events: int,
+    *,
+    timeout_prop: str = "timeout",
+    max_interval_prop: str = "max_interval",
+) -> list[str]:
+    """Problems of the poll schedule: invalid settings, or a worst case over the budget.
+
+    The ``*_prop`` names are how the caller's props are called in the message (the
+    pipeline calls them ``parent_wait_timeout`` and ``parent_poll_max_interval``).
+    """
+    problems = settings.problems()
+    if isinstance(other_events, bool) or not isinstance(other_events, int) or other_events < 0:
+        problems.append(f"other_history_events must be an int >= 0, got {other_events!r}")
+    if problems:
+        return problems  # the budget of invalid settings means nothing
+    budget = wait_budget(settings, other_events)
+    if budget.fits:
+        return []
+    return [_budget_message(settings, budget, other_events, timeout_prop, max_interval_prop)]
+
+
+def _check_props(jobs: object, settings: PollSettings, result_path: str, other_events: int) -> None:
     """Collect every prop problem into one error (tokens and JSONPaths skipped)."""
     problems: list[str] = []
     if isinstance(jobs, str):
@@ -207,23 +239,32 @@ def _check_props(jobs: object, settings: PollSettings, result_path: str) -> None
                 problems.extend(f"jobs: {problem}" for problem in check_job_name(name))
     else:
         problems.append(f"jobs must be a list of job names or a JSONPath string, got {type(jobs).__name__}")
-    problems.extend(settings.problems())
     if not (isinstance(result_path, str) and result_path.startswith("$")):
         problems.append(f"result_path must be a JSONPath starting with '$', got {result_path!r}")
+    problems.extend(wait_problems(settings, other_events))
     if problems:
         raise ValueError("WaitForTuningJobs: " + "; ".join(problems))
 
 
-def _budget_message(settings: PollSettings, budget, other_events: int) -> str:
+def _budget_message(
+    settings: PollSettings, budget: WaitBudget, other_events: int, timeout_prop: str, max_interval_prop: str
+) -> str:
     longest = longest_fitting_timeout_seconds(settings, other_events)
     cap = smallest_fitting_max_interval_seconds(settings, other_events)
-    fixes = [f"lower timeout to at most {longest} seconds ({longest / 86400:.1f} days)"]
+    fixes = []
+    # A timeout below 1 s is no fix: then only fewer surrounding events can help.
+    if longest >= 1:
+        fixes.append(f"lower {timeout_prop} to at most {longest} seconds ({longest / 86400:.1f} days)")
     if cap is not None:
-        fixes.append(f"raise max_interval to at least {cap} seconds")
+        fixes.append(f"raise {max_interval_prop} to at least {cap} seconds")
+    advice = (
+        f"Either {' or '.join(fixes)}."
+        if fixes
+        else f"No poll schedule fits: lower other_history_events ({other_events})."
+    )
     return (
-        f"WaitForTuningJobs: waiting up to {settings.timeout_seconds} seconds with polls every "
+        f"waiting up to {settings.timeout_seconds} seconds with polls every "
         f"{settings.initial_interval_seconds}..{settings.max_interval_seconds} seconds takes up to "
         f"{budget.iterations} polls = {budget.events} history events, more than the {budget.available} "
-        f"available (Step Functions stops a Standard workflow at {HISTORY_EVENT_LIMIT}). "
-        f"Either {' or '.join(fixes)}."
+        f"available (Step Functions stops a Standard workflow at {HISTORY_EVENT_LIMIT}). {advice}"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 # Python refuses to turn ints with more than ~4300 digits into text (ValueError), so
 # anything we print goes through describe()/format_int(), which never do that.
@@ -40,7 +40,7 @@ def get_str(container: Any, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """True for real integers; ``True``/``False`` are ints to Python but not to SageMaker."""
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -50,7 +50,7 @@ def get_int(container: Any, key: str) -> int | None:
     return value if is_int(value) else None
 
 
-def is_nonempty_str(value: Any) -> bool:
+def is_nonempty_str(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
 
 
@@ -58,9 +58,7 @@ def is_empty(value: Any) -> bool:
     """Absent, None, False, {} and []: what Describe returns for an unset field."""
     if value is None or value is False:
         return True
-    if isinstance(value, (Mapping, list, tuple)) and len(value) == 0:
-        return True
-    return False
+    return isinstance(value, (Mapping, list, tuple)) and len(value) == 0
 
 
 def format_int(value: int) -> str:

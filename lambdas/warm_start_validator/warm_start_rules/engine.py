@@ -13,7 +13,8 @@ from . import codes
 from ._access import format_int, get_dict, get_int, quote, show, text
 from .errors import Violation, WarmStartValidationError, internal_error
 from .limits import (DEFAULT_FAILED_PARENT_POLICY, DEFAULT_TRAINING_JOB_LIMIT,
-                     FAILED_PARENT_POLICIES, MAX_CHANGES, MAX_PARENTS, WARM_START_TYPES)
+                     FAILED_PARENT_POLICIES, MAX_CHANGES, MAX_PARENTS,
+                     MAX_TRAINING_JOB_LIMIT, WARM_START_TYPES)
 from .parent_checks import ParentFindings, check_parent
 from .request_checks import check_request, job_name_prefix_problem, job_name_problem
 
@@ -46,7 +47,7 @@ def check_static(request: Any, warm_start_type: Any, parents: Any | None = None,
                 f"MaxNumberOfTrainingJobs {format_int(new_maximum)} > training-job limit "
                 f"{format_int(limit)} even before the parents' training jobs are counted"))
         return violations
-    except Exception as error:  # noqa: BLE001 - the promise is: never raise
+    except Exception as error:  # the promise is: never raise
         return [internal_error(error)]
 
 
@@ -63,7 +64,7 @@ def evaluate(parent_names: Any, parents: Mapping[str, Mapping[str, Any] | None] 
     try:
         violations, report = _evaluate(parent_names, parents, request, warm_start_type,
                                        training_job_limit, failed_parent_policy)
-    except Exception as error:  # noqa: BLE001 - the promise is: nothing but our error
+    except Exception as error:  # the promise is: nothing but our error
         raise WarmStartValidationError([internal_error(error)]) from None
     if violations:
         raise WarmStartValidationError(violations, report)
@@ -77,8 +78,9 @@ def check_parent_names(parent_names: Any) -> tuple[list[Violation], list[str]]:
                                               f"tuning job names, got {show(parent_names)}")], []
     violations: list[Violation] = []
     if not 1 <= len(parent_names) <= MAX_PARENTS:
-        violations.append(Violation(codes.PARENT_COUNT, f"parents: expected 1 to {MAX_PARENTS} "
-                                                        f"parent tuning jobs, got {len(parent_names)}"))
+        violations.append(Violation(codes.PARENT_COUNT,
+                                    f"parents: expected 1 to {MAX_PARENTS} parent tuning jobs, "
+                                    f"got {len(parent_names)}"))
     names: list[str] = []
     counts: dict[str, int] = {}
     for index, name in enumerate(parent_names):
@@ -173,19 +175,21 @@ def _check_warm_start_type(warm_start_type: Any) -> list[Violation]:
 
 
 def _checked_limit(limit: Any, violations: list[Violation]) -> int | None:
-    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1:
+    if isinstance(limit, int) and not isinstance(limit, bool) \
+            and 1 <= limit <= MAX_TRAINING_JOB_LIMIT:
         return limit
     violations.append(Violation(codes.INVALID_REQUEST, "training_job_limit (settings."
-                                f"trainingJobLimit): expected an integer >= 1, got {show(limit)}"))
+                                "trainingJobLimit): expected an integer from 1 to "
+                                f"{MAX_TRAINING_JOB_LIMIT}, got {show(limit)}"))
     return None  # unknown limit: TRAINING_JOB_LIMIT cannot be judged
 
 
 def _checked_policy(policy: Any, violations: list[Violation]) -> str:
     if isinstance(policy, str) and policy in FAILED_PARENT_POLICIES:
         return policy
+    expected = " or ".join(map(quote, FAILED_PARENT_POLICIES))
     violations.append(Violation(codes.INVALID_REQUEST, "failed_parent_policy (settings."
-                                f"failedParentPolicy): expected {' or '.join(map(quote, FAILED_PARENT_POLICIES))}"
-                                f", got {text(policy)}"))
+                                f"failedParentPolicy): expected {expected}, got {text(policy)}"))
     return DEFAULT_FAILED_PARENT_POLICY
 
 

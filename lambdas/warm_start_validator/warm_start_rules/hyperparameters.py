@@ -130,7 +130,8 @@ def extract(job: Any) -> HyperParameters:
     )
 
 
-def set_difference(parent: HyperParameters, request: HyperParameters) -> tuple[list[str], list[str]]:
+def set_difference(parent: HyperParameters,
+                   request: HyperParameters) -> tuple[list[str], list[str]]:
     """(names the request lacks, names the parent lacks), sorted."""
     parent_names, request_names = parent.names(), request.names()
     return sorted(parent_names - request_names), sorted(request_names - parent_names)

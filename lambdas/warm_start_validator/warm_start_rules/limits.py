@@ -11,6 +11,9 @@ TERMINAL_STATUSES: tuple[str, ...] = ("Completed", "Stopped", "Failed")
 # The seed's figure. The current quotas page says 750, and accounts can differ: the
 # limit is a setting (training_job_limit), this is only its default.
 DEFAULT_TRAINING_JOB_LIMIT = 500
+# Upper bound of the setting: the largest integer JSON carries exactly (Step Functions,
+# JavaScript). Beyond it the report could not even be serialised by the Lambda.
+MAX_TRAINING_JOB_LIMIT = 2**53 - 1
 MAX_CHANGES = 10
 MAX_PARENTS = 5
 EARLIEST_PARENT_CREATION = datetime(2018, 10, 1, tzinfo=timezone.utc)

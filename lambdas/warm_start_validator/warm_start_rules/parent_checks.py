@@ -158,16 +158,16 @@ def _check_creation_time(parent: Mapping[str, Any], findings: ParentFindings) ->
     raw = parent.get("CreationTime")
     findings.creation_time = parse_creation_time(raw)
     label = quote(findings.name)
+    earliest = EARLIEST_PARENT_CREATION.date().isoformat()
     if findings.creation_time is None:
+        state = "missing" if raw is None else "unreadable"
         findings.warning(codes.PARENT_CREATION_TIME_UNKNOWN,
-                         f"parent {label}: CreationTime {'missing' if raw is None else 'unreadable'}"
-                         f" ({show(raw)}); could not check that it was created on or after "
-                         f"{EARLIEST_PARENT_CREATION.date().isoformat()}")
+                         f"parent {label}: CreationTime {state} ({show(raw)}); could not check "
+                         f"that it was created on or after {earliest}")
     elif findings.creation_time < EARLIEST_PARENT_CREATION:
         findings.violation(codes.PARENT_TOO_OLD,
                            f"parent {label} was created {findings.creation_time.isoformat()}; "
-                           "tuning jobs created before "
-                           f"{EARLIEST_PARENT_CREATION.date().isoformat()} cannot be warm-start parents")
+                           f"tuning jobs created before {earliest} cannot be warm-start parents")
 
 
 # --- objective and hyperparameters -----------------------------------------------------
@@ -213,11 +213,10 @@ def _check_hyperparameters(parent: Mapping[str, Any], request: Any,
                            f"{'; '.join(parts)}")
     changed = type_changes(had, wanted)
     if changed:
+        listed = ", ".join(f"{quote(n)} {before} -> {after}" for n, before, after in changed)
         findings.violation(codes.HYPERPARAMETER_TYPE_CHANGED,
-                           f"hyperparameter type changed vs parent {label}: "
-                           + ", ".join(f"{quote(n)} {before} -> {after}" for n, before, after in changed)
-                           + "; a tunable hyperparameter keeps its type (Continuous, Integer, "
-                             "Categorical)")
+                           f"hyperparameter type changed vs parent {label}: {listed}; a tunable "
+                           "hyperparameter keeps its type (Continuous, Integer, Categorical)")
     findings.changes = count_changes(had, wanted)
     total = sum(change.count for change in findings.changes)
     if total > MAX_CHANGES:

@@ -142,35 +142,37 @@ def _merge_input_data(
 ) -> None:
     if not isinstance(input_data, Mapping):
         violations.append(
-            _invalid(f"overrides.inputData must be an object {{channel: s3 uri}}; got {show(input_data)}")
+            _invalid(
+                "overrides.inputData must be an object {channel: s3 uri}; "
+                f"got {show(input_data)}"
+            )
         )
         return
-    channels = definition.get("InputDataConfig")
-    if channels is None and input_data:
-        channels = definition["InputDataConfig"] = []
+    valid: list[tuple[str, str]] = []
+    for name, uri in input_data.items():
+        problem = _s3_uri_problem(name, uri)
+        if problem is None:
+            valid.append((name, uri))
+        else:
+            violations.append(_invalid(problem))
+    if not valid:
+        return
+    if definition.get("InputDataConfig") is None:
+        definition["InputDataConfig"] = []
+    channels = definition["InputDataConfig"]
     if not isinstance(channels, list):
-        if channels is None:
-            return  # empty override, nothing to merge into
         violations.append(
             _invalid("overrides.inputData needs TrainingJobDefinition.InputDataConfig to be a list")
         )
         return
-    valid = [(name, uri) for name, uri in input_data.items() if _s3_uri_problem(name, uri) is None]
-    violations.extend(
-        _invalid(problem)
-        for name, uri in input_data.items()
-        if (problem := _s3_uri_problem(name, uri)) is not None
-    )
-    # A new channel copies the first channel's settings (content type, input mode...):
-    # taken before any change so that every new channel starts from the user's own.
-    template = next((c for c in channels if isinstance(c, dict)), None)
+    # A new channel copies the first channel's settings (content type, input mode...),
+    # as the user wrote them, before this override changes anything.
+    template = copy.deepcopy(next((c for c in channels if isinstance(c, dict)), {}))
     for name, uri in valid:
         existing = [c for c in channels if isinstance(c, dict) and c.get("ChannelName") == name]
         if not existing:
-            new = copy.deepcopy(template) if template is not None else {}
-            new["ChannelName"] = name
-            channels.append(new)
-            existing = [new]
+            existing = [{**copy.deepcopy(template), "ChannelName": name}]
+            channels.append(existing[0])
         for channel in existing:
             _set_s3_uri(channel, uri)
 
@@ -240,7 +242,10 @@ def _merge_resource_limits(
     config = request.get("HyperParameterTuningJobConfig")
     if not isinstance(config, dict):
         violations.append(
-            _invalid("overrides.maxTrainingJobs/maxParallelTrainingJobs need HyperParameterTuningJobConfig to be an object")
+            _invalid(
+                "overrides.maxTrainingJobs/maxParallelTrainingJobs need "
+                "HyperParameterTuningJobConfig to be an object"
+            )
         )
         return
     limits = config.get("ResourceLimits")
@@ -248,7 +253,10 @@ def _merge_resource_limits(
         limits = config["ResourceLimits"] = {}
     if not isinstance(limits, dict):
         violations.append(
-            _invalid("overrides.maxTrainingJobs/maxParallelTrainingJobs need HyperParameterTuningJobConfig.ResourceLimits to be an object")
+            _invalid(
+                "overrides.maxTrainingJobs/maxParallelTrainingJobs need "
+                "HyperParameterTuningJobConfig.ResourceLimits to be an object"
+            )
         )
         return
     limits.update(wanted)
@@ -363,7 +371,10 @@ def _read_settings(raw: Any, violations: list[Violation]) -> tuple[str, int, str
         number = _positive_int(raw["trainingJobLimit"])
         if number is None:
             violations.append(
-                _invalid(f"settings.trainingJobLimit must be an integer >= 1; got {show(raw['trainingJobLimit'])}")
+                _invalid(
+                    "settings.trainingJobLimit must be an integer >= 1; "
+                    f"got {show(raw['trainingJobLimit'])}"
+                )
             )
         else:
             limit = number
@@ -393,7 +404,10 @@ def _with_tags(request: dict[str, Any], execution_name: str | None, violations: 
         tags.append({"Key": EXECUTION_TAG_KEY, "Value": _tag_value(execution_name)})
     if len(tags) > MAX_TAGS:
         violations.append(
-            _invalid(f"request.Tags holds {len(tags)} tags with the execution tag; SageMaker allows {MAX_TAGS}")
+            _invalid(
+                f"request.Tags holds {len(tags)} tags with the execution tag; "
+                f"SageMaker allows {MAX_TAGS}"
+            )
         )
     request["Tags"] = tags
 
@@ -452,10 +466,8 @@ def plan(event: Any, describe: Describe) -> dict[str, Any]:
                 _invalid("event.executionName is required when overrides.tuningJobName is not given")
             )
             request.pop("HyperParameterTuningJobName", None)
-    elif "HyperParameterTuningJobName" not in request or request.get(
-        "HyperParameterTuningJobName"
-    ) != overrides.get("tuningJobName"):
-        # The override was rejected above: never fall back to a name the user pasted.
+    elif request.get("HyperParameterTuningJobName") != overrides["tuningJobName"]:
+        # merge_overrides rejected the override: never fall back to a name the user pasted.
         request.pop("HyperParameterTuningJobName", None)
 
     parents = event.get("parents")

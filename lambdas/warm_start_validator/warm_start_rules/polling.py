@@ -45,7 +45,8 @@ class PollSettings:
         initial, cap = self.initial_interval_seconds, self.max_interval_seconds
         rate, timeout = self.backoff_rate, self.timeout_seconds
         if not is_int(initial) or initial < 1:
-            problems.append(f"initial_interval_seconds must be an integer >= 1, got {show(initial)}")
+            problems.append("initial_interval_seconds must be an integer >= 1, "
+                            f"got {show(initial)}")
         if not is_int(cap) or cap < 1:
             problems.append(f"max_interval_seconds must be an integer >= 1, got {show(cap)}")
         elif is_int(initial) and cap < initial:
@@ -56,7 +57,8 @@ class PollSettings:
             problems.append(f"backoff_rate must be a finite number >= 1, got {show(rate)}")
         if not is_int(timeout) or not 1 <= timeout <= MAX_TIMEOUT_SECONDS:
             problems.append(f"timeout_seconds must be an integer from 1 to {MAX_TIMEOUT_SECONDS} "
-                            f"(one year, the longest a Standard workflow runs), got {show(timeout)}")
+                            "(one year, the longest a Standard workflow runs), "
+                            f"got {show(timeout)}")
         return problems
 
     def to_event(self) -> dict[str, Any]:

@@ -50,7 +50,8 @@ class _Problems:
     def add(self, path: str, message: str) -> None:
         self.violations.append(Violation(INVALID_REQUEST, f"{path}: {message}"))
 
-    def require_dict(self, parent: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any] | None:
+    def require_dict(self, parent: Mapping[str, Any], key: str,
+                     path: str) -> Mapping[str, Any] | None:
         value = parent.get(key)
         if value is None:
             self.add(path, "missing; expected an object")
@@ -120,7 +121,7 @@ def check_request(request: Any, *, require_name: bool = False) -> list[Violation
     """
     try:
         return _check_request(request, require_name)
-    except Exception as error:  # noqa: BLE001 - the promise is: never raise
+    except Exception as error:  # the promise is: never raise
         return [internal_error(error)]
 
 
@@ -174,7 +175,8 @@ def _check_limits(config: Mapping[str, Any], problems: _Problems) -> None:
                      f"{format_int(parallel)} > MaxNumberOfTrainingJobs {format_int(maximum)}")
 
 
-def _positive_int(parent: Mapping[str, Any], key: str, path: str, problems: _Problems) -> int | None:
+def _positive_int(parent: Mapping[str, Any], key: str, path: str,
+                  problems: _Problems) -> int | None:
     value = parent.get(key)
     if value is None:
         problems.add(path, "missing; expected an integer >= 1")
@@ -261,7 +263,7 @@ def _check_numeric(kind: str, entry: Mapping[str, Any], path: str, problems: _Pr
         problems.add(path, f"MinValue {entry['MinValue']} > MaxValue {entry['MaxValue']}")
     if scaling == "Logarithmic" and low <= 0:
         problems.add(path, f"Logarithmic scaling needs MinValue > 0, got {entry['MinValue']}")
-    if scaling == "ReverseLogarithmic" and not (0 <= low and high < 1):
+    if scaling == "ReverseLogarithmic" and not (low >= 0 and high < 1):
         problems.add(path, "ReverseLogarithmic scaling needs 0 <= MinValue and MaxValue < 1, got "
                            f"[{entry['MinValue']}, {entry['MaxValue']}]")
 
@@ -333,7 +335,8 @@ def _check_algorithm(definition: Mapping[str, Any], problems: _Problems) -> None
                             TRAINING_INPUT_MODES)
 
 
-def _check_static(definition: Mapping[str, Any], problems: _Problems, tunable_names: set[str]) -> None:
+def _check_static(definition: Mapping[str, Any], problems: _Problems,
+                  tunable_names: set[str]) -> None:
     path = f"{DEFINITION}.StaticHyperParameters"
     static = definition.get("StaticHyperParameters")
     if static is None:
@@ -346,8 +349,8 @@ def _check_static(definition: Mapping[str, Any], problems: _Problems, tunable_na
             problems.add(path, f"expected non-empty string keys, got {show(name)}")
             continue
         if not isinstance(value, str):
-            problems.add(f"{path}.{shorten(name)}", f"expected a string value (the API takes strings), "
-                                           f"got {show(value)}")
+            problems.add(f"{path}.{shorten(name)}", "expected a string value (the API takes "
+                                                    f"strings), got {show(value)}")
         if name in tunable_names:
             problems.add(f"{path}.{shorten(name)}", f"{quote(name)} is also tunable in "
                          f"{CONFIG}.ParameterRanges; a hyperparameter is either static or tunable")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import pickle
 from pathlib import Path
@@ -150,3 +151,13 @@ def test_check_static_never_raises(garbage):
     violations = check_static(garbage, garbage, garbage, training_job_limit=garbage,
                               job_name_prefix=garbage)
     assert violations and all(v.code in ALL_CODES for v in violations)
+
+
+def test_inputs_are_not_mutated():
+    request = valid_request()
+    parents = {"p1": parent_describe("p1", warm_start_parents=["p0"]), "gone": None}
+    before = copy.deepcopy((request, parents))
+    with pytest.raises(WarmStartValidationError):
+        evaluate(["p1", "gone"], parents, request, IDA)
+    check_static(request, IDA, ["p1"])
+    assert (request, parents) == before

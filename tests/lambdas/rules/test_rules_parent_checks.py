@@ -343,9 +343,11 @@ def test_training_job_limit_is_a_setting():
     report = run(parents, training_job_limit=750)
     assert report["trainingJobs"]["limit"] == 750 and report["trainingJobs"]["total"] == 750
     only(rejected(parents, training_job_limit=749), TRAINING_JOB_LIMIT)
+    assert run(parents, training_job_limit=2**53 - 1)["trainingJobs"]["limit"] == 2**53 - 1
 
 
-@pytest.mark.parametrize("limit", [0, -1, True, 500.0, "500", None])
+@pytest.mark.parametrize("limit", [0, -1, True, 500.0, "500", None, 2**53, 10**5000],
+                         ids=lambda value: type(value).__name__)
 def test_training_job_limit_setting_must_be_a_positive_int(limit):
     violation = only(rejected({"p1": parent_describe("p1")}, training_job_limit=limit),
                      INVALID_REQUEST)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 BENCHMARKS: tuple[str, ...] = (
     "validator",
+    "synth",
 )
 
 

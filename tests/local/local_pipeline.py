@@ -52,7 +52,12 @@ def _join(text: str) -> dict[str, Any]:
     return {"Fn::Join": ["", [p for p in parts if p != ""]]}
 
 
-def pipeline_definition(*, poll_settings: dict[str, Any] | None = None, sync: bool = True) -> dict[str, Any]:
+def pipeline_definition(
+    *,
+    poll_settings: dict[str, Any] | None = None,
+    sync: bool = True,
+    validator_settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     settings = {
         "initialIntervalSeconds": 60,
         "maxIntervalSeconds": 1800,
@@ -125,6 +130,7 @@ def pipeline_definition(*, poll_settings: dict[str, Any] | None = None, sync: bo
                         "request.$": "$.request",
                         "overrides.$": "$.overrides",
                         "executionName.$": "$$.Execution.Name",
+                        "settings": validator_settings or {"jobNamePrefix": "child"},
                     },
                 },
                 "ResultSelector": {"request.$": "$.Payload.request", "report.$": "$.Payload.report"},

@@ -321,3 +321,20 @@ def test_a_token_does_not_hide_the_problems_of_literal_fields(stack):
         "[INVALID_REQUEST] HyperParameterTuningJobConfig.ParameterRanges.ContinuousParameterRanges[0]: "
         "MinValue 0.5 > MaxValue 0.1"
     ]
+
+
+def test_token_parents_are_accepted(stack):
+    parents = [CfnParameter(stack, f"Parent{i}").value_as_string for i in range(2)]
+    WarmStartTuningPipeline(stack, "Pipeline", **props(parents=parents))
+
+
+def test_token_parents_are_still_counted(stack):
+    parents = [CfnParameter(stack, f"Parent{i}").value_as_string for i in range(6)]
+    message = pipeline_error(stack, parents=parents)
+    assert problems_of(message) == ["[PARENT_COUNT] parents: expected 1 to 5 parent tuning jobs, got 6"]
+
+
+def test_a_literal_duplicate_is_found_among_token_parents(stack):
+    parent = CfnParameter(stack, "Parent").value_as_string
+    message = pipeline_error(stack, parents=["imgcls-parent-1", parent, "imgcls-parent-1"])
+    assert problems_of(message) == ["[PARENT_COUNT] parents: 'imgcls-parent-1' is listed 2 times; list each parent once"]

@@ -82,7 +82,7 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     (f"{_TASK}.service.state_task_service", "StateTaskService._after_eval_execution", "TaskSucceeded"),
     (f"{_SFN}.api", "TaskSubmittedEventDetails", None),
     (f"{_SFN}.api", "HistoryEventExecutionDataDetails", None),
-    (f"{_TASK}.service.state_task_service", "StateTaskService._from_error", None),
+    (f"{_TASK}.state_task", "StateTask._from_error", None),
     (f"{_TASK}.service.resource", "ResourceCondition", None),
     (f"{_TASK}.service.state_task_service_aws_sdk", "_SERVICE_ERROR_NAMES", None),
     (
@@ -154,7 +154,7 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ("moto.sagemaker.models", "SageMakerModelBackend.list_hyper_parameter_tuning_jobs", None),
     ("moto.sagemaker.models", "SageMakerModelBackend.hyper_parameter_tuning_jobs", None),
     ("moto.sagemaker.models", "HyperParameterTuningJob.summary", None),
-    ("moto.sagemaker.responses", "SageMakerResponse._get_param", None),
+    ("moto.core.responses", "BaseResponse._get_param", None),
     ("moto.sagemaker.responses", "SageMakerResponse.sagemaker_backend", None),
     ("moto.core.exceptions", "ServiceException", None),
     ("moto.core.responses", "EmptyResult", None),
@@ -189,6 +189,9 @@ def _resolve(module_name: str, path: str) -> Any:
                 break
             return target
         try:
+            if isinstance(target, type) and part not in vars(target) and callable(getattr(target, part)):
+                # Inherited: the class the patch targets no longer defines it itself.
+                raise AttributeError(part)
             target = getattr(target, part)
         except AttributeError:
             raise MotoInternalsChanged(

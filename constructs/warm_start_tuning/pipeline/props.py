@@ -134,16 +134,20 @@ def _static_violations(request: Any, warm_start_type: Any, parents: Any, **kwarg
     A token (a role ARN, a bucket name, a CfnParameter) is only known at deploy time, and
     the Lambda checks the resolved value on every run. No single stand-in is neutral (a
     token MaxNumberOfTrainingJobs of 1 would be below MaxParallelTrainingJobs, one of
-    1,000,000 above the training-job limit), so the check runs with two different
-    stand-ins and keeps only the violations found, word for word, both times: those do not
-    depend on any token's value.
+    1,000,000 above the training-job limit; two token parents would be duplicates), so
+    the check runs with two different stand-ins and keeps only the violations found, word
+    for word, both times: those do not depend on any token's value.
     """
-    low = check_static(_with_stand_ins(request, 0), warm_start_type, parents, **kwargs)
-    if not _has_tokens(request):
-        return low
-    high = {(v.code, v.message, v.parent) for v in
-            check_static(_with_stand_ins(request, 1), warm_start_type, parents, **kwargs)}
-    return [v for v in low if (v.code, v.message, v.parent) in high]
+    def check(variant: int) -> list[Violation]:
+        return check_static(
+            _with_stand_ins(request, variant), warm_start_type, _with_stand_ins(parents, variant), **kwargs
+        )
+
+    first = check(0)
+    if not (_has_tokens(request) or _has_tokens(parents)):
+        return first
+    second = {(v.code, v.message, v.parent) for v in check(1)}
+    return [v for v in first if (v.code, v.message, v.parent) in second]
 
 
 _STRING_STAND_INS = ("resolved-at-deploy-time", "resolved-at-deploy-time-2")

@@ -257,11 +257,12 @@ def _budget_message(
         fixes.append(f"lower {timeout_prop} to at most {longest} seconds ({longest / 86400:.1f} days)")
     if cap is not None:
         fixes.append(f"raise {max_interval_prop} to at least {cap} seconds")
-    advice = (
-        f"Either {' or '.join(fixes)}."
-        if fixes
-        else f"No poll schedule fits: lower other_history_events ({other_events})."
-    )
+    if len(fixes) == 2:
+        advice = f"Either {fixes[0]} or {fixes[1]}."
+    elif fixes:
+        advice = f"{fixes[0][0].upper()}{fixes[0][1:]}."
+    else:
+        advice = f"No poll schedule fits: lower other_history_events ({other_events})."
     return (
         f"waiting up to {settings.timeout_seconds} seconds with polls every "
         f"{settings.initial_interval_seconds}..{settings.max_interval_seconds} seconds takes up to "

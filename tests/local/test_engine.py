@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from local_pipeline import FIXTURES, pipeline_definition, pipeline_input, pipeline_template
@@ -100,6 +101,23 @@ def test_one_hour_wait_takes_well_under_a_second_at_time_scale() -> None:
 
     gap = datetime.fromisoformat(entered[:-1]) - datetime.fromisoformat(started[:-1])
     assert 3600 <= gap.total_seconds() < 3601
+
+
+def test_timestamp_wait_uses_simulated_now(engine: LocalEngine) -> None:
+    definition = {
+        "StartAt": "Until",
+        "States": {
+            "Until": {"Type": "Wait", "TimestampPath": "$.until", "Next": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    arn = engine.deploy_definition(definition)
+    until = (engine.clock.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    result = engine.run(arn, {"until": until})
+
+    assert result.status == "SUCCEEDED"
+    assert dict(result.states_entered)["Done"] == pytest.approx(7200.0, abs=1.0)
 
 
 def test_retry_intervals_are_simulated(engine: LocalEngine) -> None:

@@ -106,6 +106,7 @@ def test_identical_data_warm_start_reports_the_overall_best_of_job_and_parents()
         name: service.describe(name)["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
         for name in ("p1", "p2", "child")
     }
+    assert values["child"] > max(values["p1"], values["p2"])  # it started from their best
     overall = described["OverallBestTrainingJob"]
     assert overall["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == max(values.values())
     assert overall["TuningJobName"] == max(values, key=values.get)  # type: ignore[arg-type]

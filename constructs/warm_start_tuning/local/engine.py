@@ -193,6 +193,7 @@ class LocalEngine:
             return
         try:
             self._stop_running_executions()
+            moto_internals.join_execution_threads(timeout=2.0)
         finally:
             self.sagemaker.create_via_api = None
             self._clients.clear()
@@ -450,7 +451,9 @@ class LocalEngine:
                     self._report(execution_arn, on_state, reported)
                 return self.result(execution_arn)
             if time.monotonic() > deadline:
-                self.stop(execution_arn, error="LocalEngine.Timeout", cause=f"still running after {timeout_s} s")
+                self.stop(
+                    execution_arn, error="LocalEngine.Timeout", cause=f"still running after {timeout_s} s"
+                )
                 result = self.result(execution_arn)
                 raise ExecutionTimeout(
                     f"{execution_arn} still running after {timeout_s} real seconds "

@@ -32,7 +32,6 @@ import functools
 import importlib
 import inspect
 import json
-import re
 import threading
 import time as _time
 import types
@@ -54,6 +53,7 @@ __all__ = [
     "check_internals",
     "install",
     "installed",
+    "join_execution_threads",
     "uninstall",
 ]
 
@@ -118,7 +118,11 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ),
     (f"{_SFN}.asl.eval.event.event_manager", "EventManager.add_event", "self._get_current_timestamp()"),
     (f"{_SFN}.asl.component.state.state", "datetime", None),
-    (f"{_SFN}.asl.component.state.state", "CommonStateField._eval_body", "EnteredTime=datetime.datetime.now("),
+    (
+        f"{_SFN}.asl.component.state.state",
+        "CommonStateField._eval_body",
+        "EnteredTime=datetime.datetime.now(",
+    ),
     (f"{_SFN}.models", "datetime", None),
     (
         f"{_SFN}.models",
@@ -157,6 +161,7 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ("moto.core.responses", "BaseResponse._get_param", None),
     ("moto.sagemaker.responses", "SageMakerResponse.sagemaker_backend", None),
     ("moto.core.exceptions", "ServiceException", None),
+    (f"{_SFN}.utils", "TMP_THREADS", None),
     ("moto.core.responses", "EmptyResult", None),
 )
 
@@ -245,13 +250,10 @@ class Hooks:
 _ACTIVE: Hooks | None = None
 _PATCHES: list[tuple[Any, str, Any, bool]] = []  # (owner, attribute, original, existed)
 _INSTALL_LOCK = threading.Lock()
-_WARNING_FILTER = (
-    "ignore",
-    re.compile(r"Exception\(_SimulatedError\) with code .* does not match an error shape"),
-    UserWarning,
-    re.compile(""),
-    0,
-)
+# moto warns when an error code is not in the service model (ThrottlingException is
+# not in SageMaker's): expected for the simulated errors, so it is silenced for them.
+_WARNING_MESSAGE = r"Exception\(_SimulatedError\) with code .* does not match an error shape"
+_WARNING_FILTERS: list[Any] = []
 
 
 def _patch(owner: Any, attribute: str, value: Any) -> None:
@@ -378,7 +380,9 @@ def _install_lambda(hooks: Hooks) -> None:
     original_invoke = backend.invoke
 
     @functools.wraps(original_invoke)
-    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> Any:
+    def invoke(
+        self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+    ) -> Any:
         function = hooks.lambdas.get(function_name)
         if function is None:
             return original_invoke(self, function_name, qualifier, body, headers, response_headers)
@@ -486,8 +490,8 @@ def _install_sagemaker(hooks: Hooks) -> None:
     _patch(backend, "stop_hyper_parameter_tuning_job", stop)
     _patch(job_model, "summary", summary)
     _patch(response_class, "stop_hyper_parameter_tuning_job", stop_response)
-    warnings.filters.insert(0, _WARNING_FILTER)  # type: ignore[arg-type]
-    warnings._filters_mutated()  # type: ignore[attr-defined]
+    warnings.filterwarnings("ignore", message=_WARNING_MESSAGE, category=UserWarning)
+    _WARNING_FILTERS.append(warnings.filters[0])
 
 
 # --- 1. the sagemaker Step Functions service ----------------------------------------------------
@@ -521,8 +525,9 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
     failure_exception = _resolve(
         f"{_SFN}.asl.component.common.error_name.failure_event", "FailureEventException"
     )
-    custom_error_name = _resolve(f"{_SFN}.asl.component.common.error_name.custom_error_name", "CustomErrorName")
-    states_error_name = _resolve(f"{_SFN}.asl.component.common.error_name.states_error_name", "StatesErrorName")
+    error_names = f"{_SFN}.asl.component.common.error_name"
+    custom_error_name = _resolve(f"{error_names}.custom_error_name", "CustomErrorName")
+    states_error_name = _resolve(f"{error_names}.states_error_name", "StatesErrorName")
     task_failed = _resolve(
         f"{_SFN}.asl.component.common.error_name.states_error_name_type",
         "StatesErrorNameType.StatesTaskFailed",
@@ -561,7 +566,9 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
 
         # The job, created through moto (whose backend the simulated jobs answer for).
 
-        def _eval_service_task(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any) -> None:
+        def _eval_service_task(
+            self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+        ) -> None:
             client = boto_client_for(
                 region=resource_runtime_part.region, service="sagemaker", state_credentials=state_credentials
             )
@@ -577,7 +584,9 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
             response.pop("ResponseMetadata", None)
             env.stack.append(response)
 
-        def _after_eval_execution(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any) -> None:
+        def _after_eval_execution(
+            self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+        ) -> None:
             # As StateTaskServiceCallback's, except that a task whose execution was
             # stopped (or that timed out) while waiting records no TaskSucceeded.
             if self._is_integration_pattern():
@@ -593,7 +602,9 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
                         )
                     ),
                 )
-                self._eval_integration_pattern(env, resource_runtime_part, normalised_parameters, state_credentials)
+                self._eval_integration_pattern(
+                    env, resource_runtime_part, normalised_parameters, state_credentials
+                )
                 if not env.is_running():
                     return
             service_base._after_eval_execution(
@@ -602,7 +613,9 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
 
         # .sync: poll on the simulated clock until the job is terminal.
 
-        def _eval_integration_pattern(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any) -> None:
+        def _eval_integration_pattern(
+            self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+        ) -> None:
             env.stack.pop()  # CreateHyperParameterTuningJob's response
             name = normalised_parameters["HyperParameterTuningJobName"]
             client = boto_client_for(
@@ -621,7 +634,9 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
                 until_change = hooks.sagemaker.seconds_until_change(name)
                 if until_change is not None:
                     pause = min(pause, max(until_change, 0.001))
-                hooks.clock.sleep(pause, interrupt=env.program_state_event, cancelled=lambda: not env.is_running())
+                hooks.clock.sleep(
+                    pause, interrupt=env.program_state_event, cancelled=lambda: not env.is_running()
+                )
             # The execution was stopped or the task timed out: Step Functions stops the
             # job (best effort) and records nothing more for this task.
             try:
@@ -735,7 +750,8 @@ def _install_output_fixes(hooks: Hooks) -> None:
     def _reflect_execution_status(self: Any) -> None:
         original_reflect(self)
         if self.execution.output is not None:
-            self.execution.output = json.loads(json.dumps(_json_safe(self.execution.output, _iso), default=str))
+            safe = _json_safe(self.execution.output, _iso)
+            self.execution.output = json.loads(json.dumps(safe, default=str))
 
     _patch(communication, "_reflect_execution_status", _reflect_execution_status)
 
@@ -773,11 +789,13 @@ def _restore() -> None:
                 delattr(owner, attribute)
             except AttributeError:  # pragma: no cover
                 pass
-    try:
-        warnings.filters.remove(_WARNING_FILTER)  # type: ignore[arg-type]
-        warnings._filters_mutated()  # type: ignore[attr-defined]
-    except ValueError:
-        pass
+    while _WARNING_FILTERS:
+        entry = _WARNING_FILTERS.pop()
+        if entry in warnings.filters:
+            warnings.filters.remove(entry)
+            mutated = getattr(warnings, "_filters_mutated", None)
+            if callable(mutated):  # lets warnings re-read its filters (CPython)
+                mutated()
 
 
 def uninstall() -> None:
@@ -795,6 +813,22 @@ def installed(hooks: Hooks) -> Iterator[Hooks]:
         yield hooks
     finally:
         uninstall()
+
+
+def join_execution_threads(timeout: float) -> None:
+    """Wait (up to ``timeout`` real seconds in all) for moto's execution threads to end,
+    so none is still calling the mocked services when the engine stops moto."""
+    import time
+
+    threads = _resolve(f"{_SFN}.utils", "TMP_THREADS")
+    deadline = time.monotonic() + timeout
+    for thread in list(threads):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if thread.is_alive() and thread is not threading.current_thread():
+            thread.join(left)
+    threads[:] = [thread for thread in threads if thread.is_alive()]
 
 
 def is_installed() -> bool:

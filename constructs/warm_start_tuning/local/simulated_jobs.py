@@ -10,8 +10,8 @@ Objective values are deterministic: each training job's hyperparameters are draw
 the request's ranges with a generator seeded by the tuning job's name and the training
 job's index, and the objective is a smooth function of those values whose optimum
 depends only on the hyperparameter names. The same request therefore gives the same
-best training job on every run, and a warm-started job, which explores around its
-parents' best hyperparameters first, usually beats its parents, as on SageMaker.
+best training job on every run, and a warm-started job, whose first training jobs start
+from its parents' best hyperparameters and improve on them, usually beats its parents.
 
 This module knows nothing of moto: ``moto_internals`` calls the ``on_*`` hooks from
 moto's SageMaker backend, and tests or demos use the public methods of
@@ -255,6 +255,11 @@ def _ranges(request: Mapping[str, Any]) -> list[_Range]:
     return found
 
 
+def _optimum(spec: _Range) -> float:
+    """Where in its range a numeric hyperparameter is best, in [0.2, 0.8]."""
+    return 0.2 + 0.6 * _unit(f"optimum:{spec.name}")
+
+
 def _quality(ranges: Sequence[_Range], values: Mapping[str, Any]) -> float:
     """How good a set of hyperparameters is, in (0, 1]: a smooth bump whose optimum
     depends only on the hyperparameter names (and categorical values)."""
@@ -265,8 +270,7 @@ def _quality(ranges: Sequence[_Range], values: Mapping[str, Any]) -> float:
         if spec.kind == "Categorical":
             penalty += 0.5 * (1.0 - _unit(f"category:{spec.name}:{values.get(spec.name)}")) ** 2
         else:
-            optimum = 0.2 + 0.6 * _unit(f"optimum:{spec.name}")
-            penalty += (spec.position(values.get(spec.name)) - optimum) ** 2
+            penalty += (spec.position(values.get(spec.name)) - _optimum(spec)) ** 2
     return math.exp(-4.0 * penalty / len(ranges))
 
 
@@ -433,7 +437,9 @@ class SimulatedTuningJob:
         offset = min(self._offset(now), run_end)
         finished, running = self._progress(offset)
         total, _ = self._limits()
-        counters = {"Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
+        counters = dict.fromkeys(
+            ("Completed", "InProgress", "RetryableError", "NonRetryableError", "Stopped"), 0
+        )
         if status == "InProgress":
             counters.update(Completed=finished, InProgress=running)
         elif status == "Stopping":
@@ -481,7 +487,10 @@ class SimulatedTuningJob:
                     else:
                         values[spec.name] = rng.choice(spec.values)
                 elif centre is not None and spec.name in centre:
-                    position = spec.position(centre[spec.name]) + rng.gauss(0.0, 0.05)
+                    # What a warm start buys: the first training jobs start from the
+                    # parents' best and move on from there, towards better values.
+                    start = spec.position(centre[spec.name])
+                    position = start + 0.5 * (_optimum(spec) - start) + rng.gauss(0.0, 0.02)
                     values[spec.name] = spec.value_at(position)
                 else:
                     values[spec.name] = spec.value_at(rng.random())
@@ -830,7 +839,9 @@ class SimulatedSageMaker:
     def on_stop(self, name: str) -> None:
         job = self.job(name)
         if job is None:
-            raise SimulatedApiError("ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}")
+            raise SimulatedApiError(
+                "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}"
+            )
         job.stop(self.clock.now())
 
     def summaries(self, names: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:

@@ -17,8 +17,8 @@ from warm_start_rules import (ALL_CODES, INTERNAL_ERROR_MARKER, WARM_START_TYPES
 
 
 def fuzz(examples: int) -> settings:
-    # 1,800 examples across the file in ~7 s of CPU: generating parents dominates, the engine is
-    # cheap. No deadline: a loaded CI machine must not turn slowness into failures.
+    # 1,800 examples across the file in ~8 s of CPU: generating parents dominates, the
+    # engine is cheap. No deadline: a loaded machine must not turn slowness into failures.
     return settings(max_examples=examples, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

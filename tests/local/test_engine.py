@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from local_pipeline import FIXTURES, pipeline_definition, pipeline_input, pipeline_template
 
-from warm_start_tuning.local import LocalEngine, UnsupportedDefinitionError
+from warm_start_tuning._paths import validator_asset_dir
+from warm_start_tuning.local import ExecutionTimeout, LocalEngine, TemplateError, UnsupportedDefinitionError
 
 
 def _deploy(engine: LocalEngine, **definition_options: object) -> str:
@@ -370,3 +371,34 @@ def test_workflow_variables_are_refused_at_deploy(engine: LocalEngine) -> None:
     with pytest.raises(UnsupportedDefinitionError, match="Assign"):
         engine.deploy_definition(definition)
 
+
+
+def test_a_lambda_the_engine_cannot_run_is_refused_at_deploy(engine: LocalEngine) -> None:
+    template = pipeline_template(asset="no_such_asset")
+    template["Resources"]["PollFunction1A2B3C4D"]["Properties"]["Handler"] = "poller.handle"
+    with pytest.raises(TemplateError, match="PollFunction1A2B3C4D.*asset folder is missing"):
+        engine.deploy(template, assets_root=FIXTURES)
+    node = pipeline_template()
+    node["Resources"]["PollFunction1A2B3C4D"]["Properties"]["Runtime"] = "nodejs20.x"
+    with pytest.raises(TemplateError, match="only Python handlers run in-process"):
+        engine.deploy(node, assets_root=FIXTURES)
+
+
+def test_a_missing_asset_falls_back_to_the_packaged_validator(engine: LocalEngine) -> None:
+    # cdk synth without asset metadata (or a deleted cdk.out): handler.* is found in the
+    # package's own validator asset.
+    arn = engine.deploy(pipeline_template(asset="no_such_asset"), assets_root=FIXTURES)
+    function = engine.lambdas.get("local-ValidatorFunction5E6F7A8B")
+    assert arn.endswith(":stateMachine:local-PipelineStateMachine9A8B7C6D")
+    assert function is not None and function.asset_dir == validator_asset_dir()
+
+
+def test_run_gives_up_after_its_real_time_budget() -> None:
+    definition = {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 86_400, "End": True}}}
+    with LocalEngine(time_scale=1) as engine:
+        arn = engine.deploy_definition(definition)
+        with pytest.raises(ExecutionTimeout) as timeout:
+            engine.run(arn, {}, timeout_s=0.2)
+    assert timeout.value.result.status == "ABORTED"
+    with pytest.raises(RuntimeError, match="runs once"):
+        engine.start()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import tempfile
 import time
@@ -52,6 +53,7 @@ _MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"us
 _ROLE_NAME = "warm-start-tuning-local"
 _TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 _POLL_REAL_SECONDS = 0.01
+_INTERPRETER_LOGGER = "moto.stepfunctions.parser"
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ class LocalEngine:
     ``time_scale``: simulated seconds per real second of sleep (``math.inf``: never
     sleep). ``sync_poll_seconds``: how often (simulated) a ``.sync`` task describes its
     tuning job. ``default_tuning_status_path``: how jobs the pipeline creates behave
-    unless :meth:`SimulatedSageMaker.plan` says otherwise.
+    unless :meth:`SimulatedSageMaker.plan` says otherwise. ``quiet``: silence moto's
+    interpreter log, which reports every error a Catch or Retry handles as an ERROR.
     """
 
     def __init__(
@@ -132,6 +135,7 @@ class LocalEngine:
         sync_poll_seconds: float = 60.0,
         default_tuning_status_path: StatusPath = (("InProgress", 1800.0), ("Completed", None)),
         stack_name: str = "local",
+        quiet: bool = True,
     ) -> None:
         self.region = region
         # moto's default account: the mocked clients and the template's AWS::AccountId.
@@ -151,7 +155,10 @@ class LocalEngine:
             lambdas=self.lambdas,
             sync_poll_seconds=sync_poll_seconds,
         )
+        self._quiet = quiet
+        self._log_level: int | None = None
         self._mock: Any = None
+        self._closed = False
         self._executions: list[str] = []
         self._tempdirs: list[tempfile.TemporaryDirectory[str]] = []
         self._clients: dict[str, Any] = {}
@@ -173,6 +180,9 @@ class LocalEngine:
         """Start moto and install the patches (``with LocalEngine(...)`` does this)."""
         if self._mock is not None:
             return
+        if self._closed:
+            # moto's state is gone with the mock; the simulated jobs and clock are not.
+            raise RuntimeError("a LocalEngine runs once: create a new one")
         from moto import mock_aws
 
         moto_internals.install(self._hooks)
@@ -183,6 +193,10 @@ class LocalEngine:
             self._mock = None
             moto_internals.uninstall()
             raise
+        if self._quiet:
+            interpreter_log = logging.getLogger(_INTERPRETER_LOGGER)
+            self._log_level = interpreter_log.level
+            interpreter_log.setLevel(logging.CRITICAL)
         self.sagemaker.create_via_api = lambda request: self._client(
             "sagemaker"
         ).create_hyper_parameter_tuning_job(**request)
@@ -201,7 +215,11 @@ class LocalEngine:
                 self._mock.stop()
             finally:
                 self._mock = None
+                self._closed = True
                 moto_internals.uninstall()
+                if self._log_level is not None:
+                    logging.getLogger(_INTERPRETER_LOGGER).setLevel(self._log_level)
+                    self._log_level = None
                 for tempdir in self._tempdirs:
                     tempdir.cleanup()
                 self._tempdirs.clear()

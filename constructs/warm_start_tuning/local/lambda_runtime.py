@@ -71,10 +71,10 @@ class _HandlerFailed(Exception):
 def _top_level_names(folder: Path) -> set[str]:
     names = set()
     for entry in folder.iterdir():
-        if entry.suffix == ".py":
-            names.add(entry.stem)
-        elif entry.is_dir() and not entry.name.startswith((".", "__")):
-            names.add(entry.name)
+        if entry.name.startswith((".", "__")):
+            continue  # __init__.py, __pycache__: not importable top-level modules
+        if entry.suffix == ".py" or entry.is_dir():
+            names.add(entry.stem if entry.suffix == ".py" else entry.name)
     return names
 
 

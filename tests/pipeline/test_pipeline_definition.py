@@ -125,8 +125,33 @@ def test_create_runs_sync_with_the_planned_request_and_catches_failure(states):
         "WarmStartConfig.$": "$.validation.request.WarmStartConfig",
         "Tags.$": "$.validation.request.Tags",
     }
-    (catch,) = create["Catch"]
-    assert catch["ErrorEquals"] == ["States.ALL"] and catch["Next"] == "TuningJobFailed"
+    already_exists, anything_else = create["Catch"]
+    assert already_exists == {
+        "ErrorEquals": ["SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerException"],
+        "ResultPath": "$.error",
+        "Next": "JobAlreadyExists?",
+    }
+    assert anything_else == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TuningJobFailed"}
+    (retry,) = create["Retry"]
+    assert retry["ErrorEquals"] == already_exists["ErrorEquals"] and retry["MaxAttempts"] == 2
+
+
+def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
+    choice = states["JobAlreadyExists?"]
+    assert choice["Choices"] == [
+        {"Variable": "$.error.Cause", "StringMatches": "*already exists*", "Next": "ExistingJobName"}
+    ]
+    assert choice["Default"] == "TuningJobFailed"
+    assert states["ExistingJobName"]["Parameters"] == {
+        "jobs.$": "States.Array($.validation.request.HyperParameterTuningJobName)"
+    }
+    assert states["ExistingJobName"]["Next"] == "ExistingJob: StartParentWait"
+    assert states["ExistingJob: PollParentJobs"]["Parameters"]["Payload"]["settings"]["maxIntervalSeconds"] == 3600
+    assert states["ExistingJob: TuningJobFailed"]["Error"] == "TuningJobFailed"
+    assert states["ExistingJob: ParentJobsTerminal"]["Next"] == "DescribeExistingJob"
+    assert states["DescribeExistingJob"]["Resource"].endswith(":states:::aws-sdk:sagemaker:describeHyperParameterTuningJob")
+    assert states["ExistingJobCompleted?"]["Choices"][0]["Next"] == "HasOverallBestTrainingJob?"
+    assert states["ExistingJobNotCompleted"]["Error"] == "TuningJobFailed"
 
 
 def test_output_fields_match_design(states):

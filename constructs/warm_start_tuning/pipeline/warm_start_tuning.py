@@ -16,6 +16,7 @@ from ..validator import WarmStartValidator
 from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS
 from ..waiter.wait_for_tuning_jobs import RETRYABLE_POLL_ERRORS, VALIDATION_ERROR, poll_settings
+from .existing_job import CREATE_ERRORS, EXISTING_JOB_EVENTS, TUNING_JOB_FAILED_ERROR, attach_to_existing_job
 from .props import (
     WarmStartType,
     definition_with_role,
@@ -25,12 +26,10 @@ from .props import (
     warm_start_type_value,
 )
 
-TUNING_JOB_FAILED_ERROR = "TuningJobFailed"
-
 # Fixed steps around the wait: prepare and validate (Lambda tasks), create (.sync task,
 # which also writes a few more events while SageMaker runs), the result Choice + Pass,
-# execution started/succeeded.
-PIPELINE_FIXED_EVENTS = 2 * TASK_EVENTS + 2 * TASK_EVENTS + CHOICE_EVENTS + PASS_EVENTS + 2
+# execution started/succeeded, and the path that attaches to an existing job.
+PIPELINE_FIXED_EVENTS = 2 * TASK_EVENTS + 2 * TASK_EVENTS + CHOICE_EVENTS + PASS_EVENTS + 2 + EXISTING_JOB_EVENTS
 
 
 class WarmStartTuning(sfn.StateMachineFragment):
@@ -188,10 +187,11 @@ class WarmStartTuning(sfn.StateMachineFragment):
             tags="$.validation.request.Tags",
             result_path="$.tuningJob",
         )
-        self.create_task.add_catch(
-            sfn.Fail(self, TUNING_JOB_FAILED_ERROR, error=TUNING_JOB_FAILED_ERROR, cause_path="$.error.Cause"),
-            errors=["States.ALL"],
-            result_path="$.error",
+        failed = sfn.Fail(self, TUNING_JOB_FAILED_ERROR, error=TUNING_JOB_FAILED_ERROR, cause_path="$.error.Cause")
+        # Retry what may pass: the deterministic job name makes a retry that follows an
+        # accepted first attempt end in "already exists", which attaches to that job.
+        self.create_task.add_retry(
+            errors=CREATE_ERRORS, interval=Duration.seconds(10), backoff_rate=2, max_attempts=2
         )
 
         common = {
@@ -224,6 +224,14 @@ class WarmStartTuning(sfn.StateMachineFragment):
             .when(sfn.Condition.is_present("$.tuningJob.OverallBestTrainingJob"), with_overall)
             .otherwise(without_overall)
         )
+        self.create_task.add_catch(
+            attach_to_existing_job(
+                self, poller=self.validator.function, job_name_prefix=job_name_prefix, failed=failed, done=result
+            ),
+            errors=CREATE_ERRORS,
+            result_path="$.error",
+        )
+        self.create_task.add_catch(failed, errors=["States.ALL"], result_path="$.error")
         self._start = prepare
         prepare.next(self.wait).next(validate).next(self.create_task).next(result)
         self._ends = [with_overall, without_overall]

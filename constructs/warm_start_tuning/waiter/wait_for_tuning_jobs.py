@@ -66,6 +66,8 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
         result_path: str = "$.parentWait",
         poller: Optional[lambda_.IFunction] = None,
         other_history_events: int = 0,
+        not_found_error: str = NOT_FOUND_ERROR,
+        timeout_error: str = TIMEOUT_ERROR,
     ) -> None:
         """
         :param jobs: the tuning job names, as a list of literals or a JSONPath to a list in
@@ -80,6 +82,10 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             :class:`WarmStartValidator`.
         :param other_history_events: events the surrounding workflow writes besides the
             wait, counted into the 25,000 budget. Default: 0.
+        :param not_found_error: error name of the Fail state for a missing job.
+            Default: ``ParentTuningJobNotFound``.
+        :param timeout_error: error name of the Fail state for the timeout.
+            Default: ``ParentWaitTimeout``.
         """
         super().__init__(scope, construct_id)
         self.settings = poll_settings(initial_interval, max_interval, backoff_rate, timeout)
@@ -143,8 +149,8 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
 
         not_found = sfn.Fail(
             self,
-            NOT_FOUND_ERROR,
-            error=NOT_FOUND_ERROR,
+            not_found_error,
+            error=not_found_error,
             cause_path=sfn.JsonPath.format(
                 "Tuning job(s) not found: {}",
                 sfn.JsonPath.json_to_string(sfn.JsonPath.list_at(f"{result_path}.missing")),
@@ -152,8 +158,9 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
         )
         timed_out = sfn.Fail(
             self,
-            TIMEOUT_ERROR,
-            error=TIMEOUT_ERROR,
+            # State names must differ even when both errors have one name.
+            timeout_error if timeout_error != not_found_error else f"{timeout_error}Timeout",
+            error=timeout_error,
             cause_path=sfn.JsonPath.format(
                 "Tuning job(s) not terminal after {} seconds: {}",
                 sfn.JsonPath.json_to_string(sfn.JsonPath.number_at(f"{result_path}.waitedSeconds")),

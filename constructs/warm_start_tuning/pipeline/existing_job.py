@@ -1,0 +1,93 @@
+"""Attach to a tuning job that already exists instead of failing or creating a second one.
+
+Job names are derived from the execution name, so a create step that is retried after
+SageMaker already accepted the first attempt (a lost response, a throttled poll) gets
+"already exists" instead of a second job. The run then waits for that job like for a
+parent and reports it, exactly as if the first attempt had been seen through.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from ..rules import PollSettings
+from ..waiter import WaitForTuningJobs
+from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
+
+TUNING_JOB_FAILED_ERROR = "TuningJobFailed"
+JOB_NAME_PATH = "$.validation.request.HyperParameterTuningJobName"
+
+# A tuning job may run for weeks; polling it hourly at most keeps the worst case small
+# enough to sit beside a 30-day parent wait in one history.
+EXISTING_JOB_POLL = PollSettings(
+    initial_interval_seconds=60, max_interval_seconds=3600, backoff_rate=2.0, timeout_seconds=30 * 86400
+)
+# The catch Choice, the name Pass, the wait, the describe task and the status Choice.
+EXISTING_JOB_EVENTS = CHOICE_EVENTS + PASS_EVENTS + wait_budget(EXISTING_JOB_POLL).events + TASK_EVENTS + CHOICE_EVENTS
+
+# Errors under which SageMaker's "already exists" can arrive from the optimized
+# integration; the Choice then looks at the cause text.
+CREATE_ERRORS = ["SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerException"]
+
+
+def attach_to_existing_job(
+    scope: Construct, *, poller: lambda_.IFunction, job_name_prefix: str, failed: sfn.IChainable, done: sfn.IChainable
+) -> sfn.Choice:
+    """The states after a failed create: "already exists" -> wait, describe, continue."""
+    name_list = sfn.Pass(
+        scope,
+        "ExistingJobName",
+        comment="The job this execution already created",
+        parameters={"jobs": sfn.JsonPath.array(sfn.JsonPath.string_at(JOB_NAME_PATH))},
+        result_path="$.existingJob",
+    )
+    wait = WaitForTuningJobs(
+        scope,
+        "WaitForExistingJob",
+        jobs="$.existingJob.jobs",
+        initial_interval=Duration.seconds(EXISTING_JOB_POLL.initial_interval_seconds),
+        max_interval=Duration.seconds(EXISTING_JOB_POLL.max_interval_seconds),
+        backoff_rate=EXISTING_JOB_POLL.backoff_rate,
+        timeout=Duration.seconds(EXISTING_JOB_POLL.timeout_seconds),
+        result_path="$.existingJobWait",
+        poller=poller,
+        not_found_error=TUNING_JOB_FAILED_ERROR,
+        timeout_error=TUNING_JOB_FAILED_ERROR,
+    ).prefix_states("ExistingJob: ")
+    describe = tasks.CallAwsService(
+        scope,
+        "DescribeExistingJob",
+        service="sagemaker",
+        action="describeHyperParameterTuningJob",
+        parameters={"HyperParameterTuningJobName": sfn.JsonPath.string_at(JOB_NAME_PATH)},
+        iam_resources=[
+            Stack.of(scope).format_arn(
+                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=f"{job_name_prefix}*"
+            )
+        ],
+        result_path="$.tuningJob",
+    )
+    not_completed = sfn.Fail(
+        scope,
+        "ExistingJobNotCompleted",
+        error=TUNING_JOB_FAILED_ERROR,
+        cause_path=sfn.JsonPath.format(
+            "Tuning job {} ended {}",
+            sfn.JsonPath.string_at("$.tuningJob.HyperParameterTuningJobName"),
+            sfn.JsonPath.string_at("$.tuningJob.HyperParameterTuningJobStatus"),
+        ),
+    )
+    name_list.next(wait).next(describe).next(
+        sfn.Choice(scope, "ExistingJobCompleted?")
+        .when(sfn.Condition.string_equals("$.tuningJob.HyperParameterTuningJobStatus", "Completed"), done)
+        .otherwise(not_completed)
+    )
+    return (
+        sfn.Choice(scope, "JobAlreadyExists?")
+        .when(sfn.Condition.string_matches("$.error.Cause", "*already exists*"), name_list)
+        .otherwise(failed)
+    )

@@ -1,14 +1,17 @@
-"""WarmStartValidator Lambda entry point: one function, three actions of the state machine.
+"""WarmStartValidator Lambda entry point: one function, four actions of the state machine.
 
 ``lambda_handler`` dispatches on the event's ``action``:
 
-- ``"prepare"`` (:func:`prepare_handler`): check the execution input and apply the
-  pipeline's defaults before anything waits;
+- ``"prepare"`` (:func:`prepare_handler`): check the execution input and decide the
+  parents before anything waits (input, resume, defaults or automatic selection among
+  the pipeline's earlier jobs; the new-data trigger's object becomes inputData);
 - ``"poll"`` (:func:`poll_handler`): one polling step of WaitForTuningJobs (all jobs in one
   invocation, so the state machine spends a handful of history events per iteration,
   not per job);
 - absent or ``"validate"`` (:func:`validate_handler`): validate and plan a warm-start
-  tuning job (the contract of DESIGN.md).
+  tuning job (the contract of DESIGN.md);
+- ``"nextRound"`` (:func:`next_round_handler`): after a round of a rounds pipeline,
+  decide whether another warm-start round is worth it, and plan it.
 
 Runs with only this folder on sys.path (stdlib + boto3). boto3 is imported on first use,
 not at import time, so importing the module (and the synth-time tests that do) stays cheap.
@@ -23,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import parents
+from warm_start_rules._access import json_int
 from warm_start_rules.codes import INVALID_REQUEST
 from warm_start_rules.errors import Violation, WarmStartValidationError
 from warm_start_rules.limits import MAX_PARENTS, TERMINAL_STATUSES
@@ -34,6 +38,7 @@ from warm_start_rules.polling import (
     timed_out,
 )
 from warm_start_rules.request_checks import job_name_problem
+from warm_start_rules.rounds import next_round
 from warm_start_rules.run_input import prepare_run
 
 LOGGER = logging.getLogger("warm_start_validator")
@@ -64,6 +69,10 @@ def sagemaker_client() -> Any:
 
 def _describe(name: str) -> dict[str, Any] | None:
     return parents.describe_parent(sagemaker_client(), name)
+
+
+def _list_jobs(prefix: str) -> list[dict[str, Any]]:
+    return parents.list_tuning_jobs(sagemaker_client(), prefix)
 
 
 def model_violations(request: Any) -> list[Violation]:
@@ -114,14 +123,46 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def prepare_handler(event: Any, context: Any) -> dict[str, Any]:
-    """Check the execution input; return ``{"parents", "warmStartType", "overrides"}``."""
+    """Check the execution input and choose the parents; return ``{"parents",
+    "warmStartType", "overrides", "selection"}``.
+
+    AWS is only called (lazily, through the container's client) when the parents are
+    chosen automatically or resumed; its errors propagate for the state's Retry.
+    """
     try:
-        run = prepare_run(event)
+        run = prepare_run(event, list_jobs=_list_jobs, describe=_describe)
     except WarmStartValidationError as error:
         _log({"decision": "input rejected", "violations": sorted({v.code for v in error.violations})})
         raise
-    _log({"decision": "input accepted", "parents": _short(run["parents"]), "warmStartType": _short(run["warmStartType"])})
+    _log(
+        {
+            "decision": "input accepted",
+            "parents": _short(run["parents"]),
+            "warmStartType": _short(run["warmStartType"]),
+            "selection": _short(run["selection"]),
+        }
+    )
     return run
+
+
+def next_round_handler(event: Any, context: Any) -> dict[str, Any]:
+    """Decide whether to run another round; return ``{"continue", "reason", "rounds",
+    "round", "next"}``. Pure: no AWS call (the finished job's Describe output is in the
+    event)."""
+    try:
+        result = next_round(event)
+    except WarmStartValidationError as error:
+        _log({"decision": "round event rejected", "violations": sorted({v.code for v in error.violations})})
+        raise
+    _log(
+        {
+            "decision": "next round" if result["continue"] else "rounds done",
+            "reason": result["reason"],
+            "round": result["round"],
+            "rounds": _short(result["rounds"]),
+        }
+    )
+    return result
 
 
 def validate_handler(event: Any, context: Any) -> dict[str, Any]:
@@ -167,10 +208,8 @@ def _invalid(message: str) -> WarmStartValidationError:
 
 
 def _counter(poll: Mapping[str, Any], key: str) -> int:
-    value = poll.get(key, 0)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a JSON number may arrive as 3.0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    value = json_int(poll.get(key, 0))  # a JSON number may arrive as 3.0
+    if value is None or value < 0:
         raise _invalid(f"poll.{key} must be an integer >= 0")
     return value
 
@@ -230,4 +269,9 @@ def poll_handler(event: Any, context: Any) -> dict[str, Any]:
     return result
 
 
-_ACTIONS = {"prepare": prepare_handler, "poll": poll_handler, "validate": validate_handler}
+_ACTIONS = {
+    "prepare": prepare_handler,
+    "poll": poll_handler,
+    "validate": validate_handler,
+    "nextRound": next_round_handler,
+}

@@ -1,4 +1,4 @@
-"""AWS side of the validator: describe parent tuning jobs (boto3/botocore only).
+"""AWS side of the validator: describe and list tuning jobs (boto3/botocore only).
 
 Deliberately imports nothing from ``warm_start_rules``: this module is loaded both as a
 top-level module inside the Lambda and as ``warm_start_tuning.lambdas.warm_start_validator
@@ -70,6 +70,38 @@ def describe_parent(client: Any, name: str) -> dict[str, Any] | None:
     response = dict(response)
     response.pop("ResponseMetadata", None)
     return json_safe(response)
+
+
+#: At most this many summaries are read per listing (10 pages of 100, newest first): the
+#: newest finished job is almost always on the first page, and the Lambda has 30 seconds.
+MAX_LISTED_JOBS = 1000
+_PAGE_SIZE = 100  # ListHyperParameterTuningJobs' maximum MaxResults
+
+
+def list_tuning_jobs(client: Any, prefix: str, *, max_jobs: int = MAX_LISTED_JOBS) -> list[dict[str, Any]]:
+    """ListHyperParameterTuningJobs summaries whose name contains ``prefix``, newest first,
+    JSON-safe. SageMaker only filters by "contains": the caller keeps the names that start
+    with the prefix. AWS errors propagate (the caller's retry policy acts on them).
+    """
+    summaries: list[dict[str, Any]] = []
+    paginator = client.get_paginator("list_hyper_parameter_tuning_jobs")
+    pages = paginator.paginate(
+        NameContains=prefix, SortBy="CreationTime", SortOrder="Descending",
+        PaginationConfig={"MaxItems": max_jobs, "PageSize": _PAGE_SIZE},
+    )
+    for page in pages:
+        summaries.extend(page.get("HyperParameterTuningJobSummaries", []))
+    # Sorted again, on botocore's datetimes (before they become text): the contract is
+    # "newest first" whatever the endpoint did. A missing time sorts last.
+    oldest = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)
+    summaries.sort(key=lambda s: _aware(s.get("CreationTime")) or oldest, reverse=True)
+    return [json_safe(summary) for summary in summaries]
+
+
+def _aware(value: Any) -> _dt.datetime | None:
+    if not isinstance(value, _dt.datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=_dt.timezone.utc)
 
 
 def model_problems(client: Any, request: Any, operation: str = "CreateHyperParameterTuningJob") -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -83,16 +84,32 @@ def create_parent(client: Any, name: str, request: dict[str, Any] | None = None)
     client.create_hyper_parameter_tuning_job(HyperParameterTuningJobName=name, **body)
 
 
-def set_status(name: str, status: str, *, completed: int | None = None) -> None:
-    """Drive a moto tuning job to ``status`` (moto has no API for it: they are born
-    Completed). The only touch of moto internals in these tests."""
+def _moto_job(name: str) -> Any:
+    """moto's own record of a tuning job: the only touch of moto internals in these tests
+    (moto has no API to change a job's status or creation time)."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sagemaker.models import sagemaker_backends
 
-    job = sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].hyper_parameter_tuning_jobs[name]
+    return sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].hyper_parameter_tuning_jobs[name]
+
+
+def set_status(name: str, status: str, *, completed: int | None = None, stopped: int | None = None) -> None:
+    """Drive a moto tuning job to ``status`` (they are born Completed) and optionally set
+    its Completed / Stopped training-job counters."""
+    job = _moto_job(name)
     job.hyper_parameter_tuning_job_status = status
     if completed is not None:
         job.training_job_status_counters["Completed"] = completed
+    if stopped is not None:
+        job.training_job_status_counters["Stopped"] = stopped
+
+
+def set_creation_time(name: str, created: datetime) -> None:
+    """Give a moto tuning job its CreationTime (they are born "now", so jobs created in one
+    test would otherwise tie or order by chance)."""
+    if created.tzinfo is not None:  # moto keeps naive UTC times and sorts on them
+        created = created.astimezone(timezone.utc).replace(tzinfo=None)
+    _moto_job(name).creation_time = created
 
 
 def valid_event(parents: list[str], **changes: Any) -> dict[str, Any]:

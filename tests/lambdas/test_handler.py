@@ -17,8 +17,10 @@ from moto_fixtures import (  # noqa: F401  (fixtures are used by name)
     aws_credentials,
     create_parent,
     sagemaker,
+    set_creation_time,
     set_status,
     valid_event,
+    valid_request,
 )
 from warm_start_rules import WarmStartValidationError
 from warm_start_rules.planner import EXECUTION_TAG_KEY, tuning_job_name
@@ -328,3 +330,149 @@ def test_log_fields_survive_any_value() -> None:
     assert handler_module._short({(1, 2): 3}) == "<unloggable dict>"
     assert handler_module._short("x" * 5000).endswith("...")
     assert handler_module._short(["p1"]) == ["p1"]
+
+
+# --- prepare: automatic selection and resume against moto ---------------------------------
+
+
+def prepare_event(run_input: dict[str, Any], default_parents: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "action": "prepare",
+        "input": run_input,
+        "defaults": {"parents": default_parents or [], "warmStartType": "TransferLearning"},
+        "request": valid_request(),
+        "settings": {"jobNamePrefix": "imgcls", "trainingJobLimit": 500, "failedParentPolicy": "reject"},
+    }
+
+
+def create_child(client: Any, name: str, parents_of_it: list[str]) -> None:
+    client.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name,
+        WarmStartConfig={"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": p} for p in parents_of_it],
+                         "WarmStartType": "TransferLearning"},
+        **valid_request(),
+    )
+
+
+def day(n: int) -> datetime:
+    return datetime(2024, 6, n, tzinfo=timezone.utc)
+
+
+def test_prepare_chooses_the_pipelines_newest_job_and_its_lineage(handler: Any, sagemaker: Any) -> None:  # noqa: F811
+    create_parent(sagemaker, "imgcls-1")
+    create_child(sagemaker, "imgcls-2", ["imgcls-1"])
+    create_parent(sagemaker, "imgcls-3")
+    create_parent(sagemaker, "old-imgcls-9")  # another pipeline's job that contains the prefix
+    for name, n in (("imgcls-1", 1), ("imgcls-2", 2), ("imgcls-3", 3), ("old-imgcls-9", 9)):
+        set_creation_time(name, day(n))
+    set_status("imgcls-3", "InProgress")  # a concurrent run's job
+
+    run = handler.lambda_handler(prepare_event({}), None)
+
+    json.dumps(run)
+    assert run["parents"] == ["imgcls-2", "imgcls-1"]
+    assert run["selection"] == {
+        "mode": "automatic",
+        "chosen": ["imgcls-2", "imgcls-1"],
+        "reasons": [
+            "skipped imgcls-3 (InProgress)",
+            "picked imgcls-2 (Completed, created 2024-06-02T00:00:00+00:00): the newest finished job with prefix imgcls",
+            "added ancestor imgcls-1 (Completed, created 2024-06-01T00:00:00+00:00) of imgcls-2: warm start is not "
+            "recursive, so ancestors are listed directly",
+        ],
+        "trainingJobs": {"used": 22, "limit": 500},  # moto: 1 training job each + MaxNumberOfTrainingJobs 20
+    }
+    # the chosen parents pass the validation, without an unlisted-parent warning
+    validated = handler.lambda_handler(valid_event(run["parents"], overrides=run["overrides"]), None)
+    assert validated["report"]["accepted"] is True and validated["report"]["warnings"] == []
+
+
+def test_prepare_without_any_earlier_job_asks_for_parents(handler: Any, sagemaker: Any) -> None:  # noqa: F811
+    create_parent(sagemaker, "other-1")
+    with pytest.raises(WarmStartValidationError) as error:
+        handler.lambda_handler(prepare_event({}), None)
+    (violation,) = violations_of(error)
+    assert violation["code"] == "INVALID_REQUEST" and "name parents in the input" in violation["message"]
+
+
+def test_prepare_resumes_a_stopped_job_and_the_validation_accepts_it(handler: Any, sagemaker: Any) -> None:  # noqa: F811
+    create_parent(sagemaker, "imgcls-early")
+    set_status("imgcls-early", "Stopped", completed=3, stopped=2)
+
+    run = handler.lambda_handler(prepare_event({"resume": "imgcls-early"}, ["imgcls-default"]), None)
+
+    assert (run["parents"], run["warmStartType"]) == (["imgcls-early"], "IdenticalDataAndAlgorithm")
+    assert run["overrides"] == {"maxTrainingJobs": 15}  # 20 - 5 launched
+    assert run["selection"]["mode"] == "resume" and run["selection"]["trainingJobs"] == {"used": 20, "limit": 500}
+    event = valid_event(run["parents"], warmStartType=run["warmStartType"], overrides=run["overrides"])
+    validated = handler.lambda_handler(event, None)
+    assert validated["request"]["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] == 15
+
+
+@pytest.mark.parametrize("status, code, text", [
+    ("Completed", "INVALID_REQUEST", "start a normal warm start"),
+    ("InProgress", "INVALID_REQUEST", "ended early"),
+])
+def test_prepare_refuses_to_resume_a_job_that_did_not_end_early(
+    handler: Any, sagemaker: Any, status: str, code: str, text: str  # noqa: F811
+) -> None:
+    create_parent(sagemaker, "imgcls-job")
+    set_status("imgcls-job", status)
+    with pytest.raises(WarmStartValidationError) as error:
+        handler.lambda_handler(prepare_event({"resume": "imgcls-job"}), None)
+    (violation,) = violations_of(error)
+    assert violation["code"] == code and text in violation["message"]
+
+
+def test_prepare_resume_of_a_missing_job(handler: Any) -> None:
+    with pytest.raises(WarmStartValidationError) as error:
+        handler.lambda_handler(prepare_event({"resume": "imgcls-gone"}), None)
+    assert [(v["code"], v["parent"]) for v in violations_of(error)] == [("PARENT_NOT_FOUND", "imgcls-gone")]
+
+
+def test_prepare_with_named_parents_makes_no_aws_call(offline_handler: Any) -> None:
+    run = offline_handler.lambda_handler(prepare_event({}, ["imgcls-default"]), None)
+    assert run["selection"]["mode"] == "defaults"
+    run = offline_handler.lambda_handler(prepare_event({"parents": ["imgcls-a"]}), None)
+    assert run["selection"]["mode"] == "input"
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "AccessDeniedException"])
+def test_prepare_lets_aws_errors_through_for_the_retry(offline_handler: Any, code: str) -> None:
+    class Client:
+        def get_paginator(self, name: str) -> Any:
+            raise ClientError({"Error": {"Code": code, "Message": "no"}}, "ListHyperParameterTuningJobs")
+
+    offline_handler._client = Client()
+    with pytest.raises(ClientError) as error:
+        offline_handler.lambda_handler(prepare_event({}), None)
+    assert error.value.response["Error"]["Code"] == code
+    offline_handler._client = _failing_client(code)
+    with pytest.raises(ClientError):
+        offline_handler.lambda_handler(prepare_event({"resume": "imgcls-x"}), None)
+
+
+def test_prepare_logs_its_selection(handler: Any, sagemaker: Any, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
+    create_parent(sagemaker, "imgcls-1")
+    with caplog.at_level(logging.INFO, logger="warm_start_validator"):
+        handler.lambda_handler(prepare_event({}), None)
+    (record,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "warm_start_validator"]
+    assert record["decision"] == "input accepted" and record["selection"]["mode"] == "automatic"
+
+
+# --- parents.list_tuning_jobs --------------------------------------------------------------
+
+
+def test_list_tuning_jobs_pages_through_newest_first_json_safe(
+    sagemaker: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(parents, "_PAGE_SIZE", 2)
+    for n in (3, 1, 5, 2, 4):
+        create_parent(sagemaker, f"imgcls-{n}")
+        set_creation_time(f"imgcls-{n}", day(n))
+    create_parent(sagemaker, "unrelated")
+    listed = parents.list_tuning_jobs(sagemaker, "imgcls")
+    assert [s["HyperParameterTuningJobName"] for s in listed] == ["imgcls-5", "imgcls-4", "imgcls-3", "imgcls-2", "imgcls-1"]
+    assert json.loads(json.dumps(listed)) == listed
+    assert listed[0]["CreationTime"] == "2024-06-05T00:00:00+00:00"
+    assert len(parents.list_tuning_jobs(sagemaker, "imgcls", max_jobs=3)) == 3

@@ -3,7 +3,8 @@
 Thousands of random events and of valid events mutated at random paths (keys deleted,
 types swapped, None/ints/lists/huge strings injected) go to the real handler while moto
 holds the parents. Every outcome must be a JSON-safe result whose request botocore's
-model accepts, or a WarmStartValidationError whose cause is well-formed JSON.
+model accepts, or a WarmStartValidationError whose cause is well-formed JSON. The
+prepare (automatic selection, resume, new data) and nextRound actions get the same.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 from moto_fixtures import REGION, aws_credentials, create_parent, set_status, valid_event  # noqa: F401
+from moto_fixtures import valid_request
 from warm_start_rules import ALL_CODES, INTERNAL_ERROR_MARKER, WarmStartValidationError
+from warm_start_rules.parent_selection import MODES
 
 SHAPE = (
     botocore.session.get_session()
@@ -46,6 +49,9 @@ KNOWN_KEYS = [
     "staticHyperParameters", "jobNamePrefix", "trainingJobLimit", "failedParentPolicy",
     "Tags", "WarmStartConfig", "HyperParameterTuningJobName", "TrainingJobDefinitions",
     "ResourceLimits", "ParameterRanges", "StaticHyperParameters", "InputDataConfig", "S3Uri",
+    "action", "input", "defaults", "resume", "newObject", "newDataChannels", "bucket", "key",
+    "round", "rounds", "tuningJob", "run", "maxRounds", "minImprovement", "trainingJobsStep",
+    "BestTrainingJob", "FinalHyperParameterTuningJobObjectiveMetric", "Value",
 ]
 leaves = st.one_of(
     st.none(),
@@ -55,7 +61,8 @@ leaves = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
     st.sampled_from(["", "p1", "p2", "gone", "s3://b/x", "TransferLearning", "IdenticalDataAndAlgorithm",
-                     "Completed", "imgcls", "imgcls-x", "warn", "reject", "\ud800", "a" * 33]),
+                     "Completed", "imgcls", "imgcls-x", "warn", "reject", "\ud800", "a" * 33,
+                     "imgcls-old", "imgcls-stopped", "prepare", "nextRound", "Maximize", "Minimize"]),
     huge_strings,
 )
 json_values = st.recursive(
@@ -68,12 +75,22 @@ json_values = st.recursive(
 
 @pytest.fixture(scope="module")
 def handler(aws_credentials: None) -> Iterator[Any]:  # noqa: F811
-    """One moto backend for the whole module: p1, p2 Completed, p3 InProgress."""
+    """One moto backend for the whole module: p1, p2 Completed, p3 InProgress; the
+    pipeline's own earlier jobs imgcls-old (Completed), imgcls-stopped (Stopped, warm
+    started from imgcls-old) and imgcls-running (InProgress)."""
     with mock_aws():
         client = boto3.client("sagemaker", region_name=REGION)
-        for name in ("p1", "p2", "p3"):
+        for name in ("p1", "p2", "p3", "imgcls-old", "imgcls-running"):
             create_parent(client, name)
+        client.create_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName="imgcls-stopped",
+            WarmStartConfig={"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "imgcls-old"}],
+                             "WarmStartType": "TransferLearning"},
+            **valid_request(),
+        )
         set_status("p3", "InProgress")
+        set_status("imgcls-running", "InProgress")
+        set_status("imgcls-stopped", "Stopped")
         handler_module._client = None
         yield handler_module
         handler_module._client = None
@@ -165,6 +182,12 @@ def mutated_events(draw: st.DrawFn) -> Any:
         {}, None, {"maxTrainingJobs": 10}, {"inputData": {"train": "s3://b/t"}},
         {"staticHyperParameters": {"num_round": 7}}, {"tuningJobName": "imgcls-z"},
     ]))
+    return mutate(draw, event)
+
+
+def mutate(draw: st.DrawFn, event: Any) -> Any:
+    """1 to 4 random changes at random paths of ``event`` (deleted, replaced, swapped,
+    special values, injected keys or items)."""
     for _ in range(draw(st.integers(1, 4))):
         path = draw(st.sampled_from(list(paths(event))))
         operation = draw(st.sampled_from(["delete", "replace", "swap", "inject", "special"]))
@@ -237,3 +260,153 @@ def test_random_poll_events(handler: Any, event: Any) -> None:
         return
     json.dumps(result)
     assert isinstance(result["nextWaitSeconds"], int) and result["iteration"] >= 1
+
+
+# --- prepare events: input, resume, defaults, automatic selection, new data ------------------
+
+
+def check_error(error: WarmStartValidationError) -> None:
+    cause = json.loads(str(error))
+    assert set(cause) == {"violations"} and cause["violations"]
+    for violation in cause["violations"]:
+        assert set(violation) == {"code", "message", "parent"}
+        assert violation["code"] in ALL_CODES
+        assert isinstance(violation["message"], str) and violation["message"]
+        assert INTERNAL_ERROR_MARKER not in violation["message"], violation["message"]
+
+
+def check_prepare_outcome(handler: Any, event: Any) -> str:
+    before = copy.deepcopy(event) if not _has_nan(event) else None
+    try:
+        run = handler.prepare_handler(event, None)
+    except WarmStartValidationError as error:
+        check_error(error)
+        outcome = "rejected"
+    else:
+        json.dumps(run)
+        assert set(run) == {"parents", "warmStartType", "overrides", "selection"}
+        assert isinstance(run["parents"], list) and 1 <= len(run["parents"]) <= 5
+        assert all(isinstance(p, str) for p in run["parents"])
+        assert not {"resume", "newObject"} & set(run["overrides"])
+        assert run["selection"]["mode"] in MODES and run["selection"]["chosen"] == run["parents"]
+        assert all(isinstance(reason, str) for reason in run["selection"]["reasons"])
+        outcome = f"accepted ({run['selection']['mode']})"
+    if before is not None:
+        assert event == before, "the handler must not modify its input"
+    return outcome
+
+
+PREPARE_SETTINGS = {"jobNamePrefix": "imgcls", "trainingJobLimit": 500, "failedParentPolicy": "reject",
+                    "newDataChannels": ["train", "validation"]}
+
+random_prepare_events = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"input": st.dictionaries(st.sampled_from(KNOWN_KEYS[6:11] + ["parents", "resume", "newObject"]),
+                                  json_values, max_size=4) | json_values},
+        optional={"defaults": json_values, "request": json_values | st.just(None).map(lambda _: valid_request()),
+                  "settings": json_values | st.builds(copy.deepcopy, st.just(PREPARE_SETTINGS))},
+    ),
+)
+
+
+@st.composite
+def mutated_prepare_events(draw: st.DrawFn) -> Any:
+    event: Any = {
+        "action": "prepare",
+        "input": draw(st.sampled_from([
+            {}, {"parents": ["p1"]}, {"resume": "imgcls-stopped"}, {"resume": "imgcls-old"},
+            {"newObject": {"bucket": "ml-data", "key": "in/2024/_SUCCESS"}}, {"maxTrainingJobs": 5},
+            {"parents": None, "warmStartType": "TransferLearning"},
+        ])),
+        "defaults": draw(st.sampled_from([{"parents": [], "warmStartType": "TransferLearning"},
+                                          {"parents": ["p1", "p2"], "warmStartType": "TransferLearning"}])),
+        "request": valid_request(),
+        "settings": copy.deepcopy(PREPARE_SETTINGS),
+    }
+    return mutate(draw, event)
+
+
+@settings(FUZZ, max_examples=300)
+@given(event=random_prepare_events)
+def test_random_prepare_events(handler: Any, event: Any) -> None:
+    hypothesis.event(check_prepare_outcome(handler, event))
+
+
+@settings(FUZZ, max_examples=600)
+@given(event=mutated_prepare_events())
+def test_mutated_prepare_events(handler: Any, event: Any) -> None:
+    hypothesis.event(check_prepare_outcome(handler, event))
+
+
+def test_unmutated_prepare_events_are_accepted(handler: Any) -> None:
+    base = {"action": "prepare", "request": valid_request(), "settings": PREPARE_SETTINGS,
+            "defaults": {"parents": [], "warmStartType": "TransferLearning"}}
+    assert check_prepare_outcome(handler, {**base, "input": {}}) == "accepted (automatic)"
+    assert check_prepare_outcome(handler, {**base, "input": {"resume": "imgcls-stopped"}}) == "accepted (resume)"
+    assert check_prepare_outcome(handler, {**base, "input": {"parents": ["p1"]}}) == "accepted (input)"
+
+
+# --- nextRound events ----------------------------------------------------------------------------
+
+
+def check_round_outcome(handler: Any, event: Any) -> str:
+    try:
+        result = handler.next_round_handler(event, None)
+    except WarmStartValidationError as error:
+        check_error(error)
+        assert {v["code"] for v in json.loads(str(error))["violations"]} == {"INVALID_REQUEST"}
+        return "rejected"
+    json.dumps(result)
+    assert set(result) == {"continue", "reason", "rounds", "round", "next"}
+    assert isinstance(result["continue"], bool) and isinstance(result["reason"], str)
+    assert result["next"]["warmStartType"] == "IdenticalDataAndAlgorithm"
+    assert "tuningJobName" not in result["next"]["overrides"]
+    assert isinstance(result["next"]["overrides"]["maxTrainingJobs"], int)
+    return "continue" if result["continue"] else "stop"
+
+
+def round_event() -> dict[str, Any]:
+    return {
+        "action": "nextRound",
+        "round": 1,
+        "rounds": [{"round": 0, "tuningJobName": "imgcls-r0", "maxTrainingJobs": 10, "bestTrainingJob": "t",
+                    "bestObjective": 0.8, "objectiveType": "Maximize", "improvement": None}],
+        "tuningJob": {
+            "HyperParameterTuningJobName": "imgcls-r1",
+            "HyperParameterTuningJobConfig": {
+                "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "validation:auc"},
+                "ResourceLimits": {"MaxNumberOfTrainingJobs": 15, "MaxParallelTrainingJobs": 2}},
+            "TrainingJobStatusCounters": {"Completed": 15},
+            "BestTrainingJob": {"TrainingJobName": "imgcls-r1-001",
+                                "FinalHyperParameterTuningJobObjectiveMetric": {"Type": "Maximize", "Value": 0.9}},
+        },
+        "run": {"parents": ["imgcls-r0"], "warmStartType": "IdenticalDataAndAlgorithm",
+                "overrides": {"maxTrainingJobs": 15, "tuningJobName": "imgcls-x"}},
+        "settings": {"maxRounds": 4, "minImprovement": 0.01, "trainingJobsStep": 5},
+    }
+
+
+@st.composite
+def mutated_round_events(draw: st.DrawFn) -> Any:
+    return mutate(draw, round_event())
+
+
+@settings(FUZZ, max_examples=300)
+@given(event=json_values | st.dictionaries(st.sampled_from(["round", "rounds", "tuningJob", "run", "settings"]),
+                                            json_values, max_size=5))
+def test_random_round_events(handler: Any, event: Any) -> None:
+    hypothesis.event(check_round_outcome(handler, event))
+
+
+@settings(FUZZ, max_examples=600)
+@given(event=mutated_round_events())
+def test_mutated_round_events(handler: Any, event: Any) -> None:
+    before = copy.deepcopy(event) if not _has_nan(event) else None
+    hypothesis.event(check_round_outcome(handler, event))
+    if before is not None:
+        assert event == before, "the handler must not modify its input"
+
+
+def test_unmutated_round_event_continues(handler: Any) -> None:
+    assert check_round_outcome(handler, round_event()) == "continue"

@@ -25,14 +25,21 @@ def codes_of(error: WarmStartValidationError) -> list[str]:
 
 
 def test_empty_input_takes_the_pipeline_defaults():
-    assert prepare_run(event({})) == {"parents": ["imgcls-parent-1"],
-                                       "warmStartType": "IdenticalDataAndAlgorithm", "overrides": {}}
+    assert prepare_run(event({})) == {
+        "parents": ["imgcls-parent-1"], "warmStartType": "IdenticalDataAndAlgorithm", "overrides": {},
+        "selection": {"mode": "defaults", "chosen": ["imgcls-parent-1"],
+                      "reasons": ["the pipeline's default parents: imgcls-parent-1"],
+                      # named parents are not described here: the validation counts their jobs
+                      "trainingJobs": {"used": None, "limit": 500}},
+    }
 
 
 def test_input_overrides_parents_and_type_and_keeps_the_overrides():
     run_input = {"parents": ["a-1", "b-2"], "warmStartType": "TransferLearning", "maxTrainingJobs": 20}
     run = prepare_run(event(run_input))
-    assert run == {"parents": ["a-1", "b-2"], "warmStartType": "TransferLearning", "overrides": run_input}
+    assert {k: run[k] for k in ("parents", "warmStartType", "overrides")} == {
+        "parents": ["a-1", "b-2"], "warmStartType": "TransferLearning", "overrides": run_input}
+    assert run["selection"]["mode"] == "input" and run["selection"]["chosen"] == ["a-1", "b-2"]
 
 
 def test_null_fields_fall_back_to_defaults():
@@ -53,10 +60,13 @@ def test_unknown_field_is_named_with_the_allowed_ones():
     assert "maxTrainingJob" in str(caught.value) and "maxTrainingJobs" in str(caught.value)
 
 
-def test_no_parents_anywhere_is_invalid():
+def test_no_parents_anywhere_and_no_earlier_job_is_invalid():
+    # No parents in the input nor the defaults: automatic selection finds no earlier job.
     with pytest.raises(WarmStartValidationError) as caught:
-        prepare_run(event({}, defaults={"parents": [], "warmStartType": "TransferLearning"}))
+        prepare_run(event({}, defaults={"parents": [], "warmStartType": "TransferLearning"}),
+                    list_jobs=lambda prefix: [], describe=lambda name: None)
     assert codes_of(caught.value) == ["INVALID_REQUEST"]
+    assert "name parents in the input" in str(caught.value)
 
 
 def test_six_parents_and_a_bad_type_and_a_bad_override_are_reported_together():
@@ -90,4 +100,4 @@ def test_dispatcher_routes_prepare_and_refuses_unknown_actions():
     assert handler.lambda_handler(event({}), None)["parents"] == ["imgcls-parent-1"]
     with pytest.raises(WarmStartValidationError) as caught:
         handler.lambda_handler({"action": "delete-everything"}, None)
-    assert "event.action must be one of poll, prepare, validate" in str(caught.value)
+    assert "event.action must be one of nextRound, poll, prepare, validate" in str(caught.value)

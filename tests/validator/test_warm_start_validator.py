@@ -257,8 +257,15 @@ def test_role_statements_exactly(synthesized, template):
                 ]
             },
         },
+        # automatic parent selection; List has no resource-level permission
+        {"Action": "sagemaker:ListHyperParameterTuningJobs", "Effect": "Allow", "Resource": "*"},
         {"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Effect": "Allow", "Resource": "*"},
     ]
+
+
+def test_role_description_names_what_it_may_do(synthesized, template):
+    role = template.to_json()["Resources"][logical_id(synthesized["pipelines"][0].validator.role)]
+    assert role["Properties"]["Description"] == "WarmStartValidator: describe and list tuning jobs, write its own logs"
 
 
 def test_no_other_policy_is_attached_to_the_role(synthesized, template):

@@ -25,13 +25,15 @@ ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".*", "tests", "test_*.py", "*_test.py
 class WarmStartValidator(Construct):
     """The validator Lambda: prepares a run, polls parent jobs and checks the warm-start rules.
 
-    One function serves three actions of the state machine (see ``handler.py``):
-    ``prepare`` (check the execution input before anything waits), ``poll`` (describe all
-    parent jobs in one call) and ``validate`` (check every rule and plan the final request).
+    One function serves four actions of the state machine (see ``handler.py``):
+    ``prepare`` (check the execution input and choose the parents before anything waits),
+    ``poll`` (describe all parent jobs in one call), ``validate`` (check every rule and plan
+    the final request) and ``nextRound`` (decide whether another warm-start round is worth it).
     Use :meth:`of` to get the stack's single instance; every pipeline of a stack shares it.
 
-    Secure by default: its own role with only ``sagemaker:DescribeHyperParameterTuningJob``
-    and write access to its own log group, X-Ray tracing, logs kept one year.
+    Secure by default: its own role with only ``sagemaker:DescribeHyperParameterTuningJob``,
+    ``sagemaker:ListHyperParameterTuningJobs`` (automatic parent selection) and write
+    access to its own log group, X-Ray tracing, logs kept one year.
     """
 
     def __init__(
@@ -65,7 +67,7 @@ class WarmStartValidator(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="WarmStartValidator: describe parent tuning jobs, write its own logs",
+            description="WarmStartValidator: describe and list tuning jobs, write its own logs",
         )
         # Written inline instead of AWSLambdaBasicExecutionRole: that managed policy allows
         # every log group of the account.
@@ -86,6 +88,13 @@ class WarmStartValidator(Construct):
                     )
                 ],
             )
+        )
+        # Automatic parent selection lists the pipeline's earlier jobs by name prefix.
+        # ListHyperParameterTuningJobs, like SageMaker's other List actions, supports no
+        # resource-level permission: Resource "*" is the only form that works. It is
+        # read-only and returns job summaries only.
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["sagemaker:ListHyperParameterTuningJobs"], resources=["*"])
         )
         self.function = lambda_.Function(
             self,
@@ -109,7 +118,8 @@ class WarmStartValidator(Construct):
             ),
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
+                reason="X-Ray PutTraceSegments/PutTelemetryRecords and SageMaker ListHyperParameterTuningJobs "
+                "(automatic parent selection, read-only) support no resource-level permissions.",
             ),
         )
 

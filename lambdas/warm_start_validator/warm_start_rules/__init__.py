@@ -32,15 +32,23 @@ from .request_checks import (JOB_NAME_MAX_LENGTH, MAX_JOB_NAME_PREFIX_LENGTH, ch
                              check_request, job_name_prefix_problem, job_name_problem)
 
 # The planner imports the engine, so importing it here eagerly would make the package
-# depend on its import order; these names are resolved on first use instead.
+# depend on its import order; these names (the planner's and the run-level flows built
+# on it) are resolved on first use instead.
 _PLANNER_NAMES = ("plan", "tuning_job_name")
+_LAZY_NAMES = {
+    **{name: "planner" for name in _PLANNER_NAMES},
+    "prepare_run": "run_input",
+    "select_automatically": "parent_selection",
+    "resume_from": "resume",
+    "next_round": "rounds",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _PLANNER_NAMES:
-        from . import planner
+    if name in _LAZY_NAMES:
+        from importlib import import_module
 
-        return getattr(planner, name)
+        return getattr(import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -60,5 +68,5 @@ __all__ = [
     "check_static", "cumulative_wait_seconds", "evaluate", "job_name_prefix_problem",
     "job_name_problem", "max_training_jobs", "next_wait_seconds", "parse_creation_time",
     "poll_settings_from_event", "timed_out", "worst_case_iterations",
-    *_PLANNER_NAMES,
+    *_LAZY_NAMES,
 ]

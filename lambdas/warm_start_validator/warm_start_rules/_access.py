@@ -45,6 +45,14 @@ def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def json_int(value: Any) -> int | None:
+    """``value`` as an integer when it is one in JSON terms: Step Functions may hand 50
+    over as 50.0 (a float that is an integer counts); booleans never do."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value if is_int(value) else None
+
+
 def get_int(container: Any, key: str) -> int | None:
     value = as_dict(container).get(key)
     return value if is_int(value) else None

@@ -79,22 +79,52 @@ def check_parent(name: str, parent: Mapping[str, Any], request: Any, warm_start_
 
 # --- training jobs and status ----------------------------------------------------------
 
-def _count_training_jobs(parent: Mapping[str, Any], findings: ParentFindings) -> None:
-    counters = parent.get("TrainingJobStatusCounters")
+@dataclass(frozen=True)
+class TrainingJobCounts:
+    """A tuning job's training jobs, from its TrainingJobStatusCounters."""
+
+    launched: int
+    completed: int
+    unreadable: tuple[str, ...]  # counters that were missing or not a count (read as 0)
+
+
+def count_training_jobs(job: Any) -> TrainingJobCounts:
+    """Training jobs a tuning job launched (the sum of its counters) and completed.
+
+    ``job`` is a Describe response or a ListHyperParameterTuningJobs summary: both carry
+    TrainingJobStatusCounters. The one place that counts them, so the training-job limit,
+    automatic parent selection and resume agree.
+    """
+    counters = as_dict(job).get("TrainingJobStatusCounters")
     unreadable = [] if isinstance(counters, Mapping) else ["TrainingJobStatusCounters"]
     counters = as_dict(counters)
+    launched = 0
     for key in COUNTER_KEYS:
         value = counters.get(key, 0)
         if is_int(value) and value >= 0:
-            findings.training_jobs_launched += value
+            launched += value
         else:
             unreadable.append(f"TrainingJobStatusCounters.{key}")
     completed = counters.get("Completed")
-    findings.completed_training_jobs = completed if is_int(completed) and completed >= 0 else 0
-    if unreadable:
+    return TrainingJobCounts(launched, completed if is_int(completed) and completed >= 0 else 0,
+                             tuple(unreadable))
+
+
+def nothing_to_transfer(status: Any, completed_training_jobs: int) -> bool:
+    """A Failed job without one completed training job: SageMaker accepts it as a parent,
+    but a warm start would learn nothing from it."""
+    return status == "Failed" and completed_training_jobs == 0
+
+
+def _count_training_jobs(parent: Mapping[str, Any], findings: ParentFindings) -> None:
+    counts = count_training_jobs(parent)
+    findings.training_jobs_launched = counts.launched
+    findings.completed_training_jobs = counts.completed
+    if counts.unreadable:
         findings.warning(codes.PARENT_TRAINING_JOB_COUNTS_UNKNOWN,
-                         f"parent {quote(findings.name)}: {', '.join(unreadable)} missing or not a "
-                         "count; its training jobs are counted as 0 towards the training-job limit")
+                         f"parent {quote(findings.name)}: {', '.join(counts.unreadable)} missing or "
+                         "not a count; its training jobs are counted as 0 towards the training-job "
+                         "limit")
 
 
 def _check_status(parent: Mapping[str, Any], policy: str, findings: ParentFindings) -> None:
@@ -106,9 +136,7 @@ def _check_status(parent: Mapping[str, Any], policy: str, findings: ParentFindin
                            f"parent {label} is {text(status)}; a parent must be "
                            f"{', '.join(TERMINAL_STATUSES[:-1])} or {TERMINAL_STATUSES[-1]}")
         return
-    if status == "Failed" and findings.completed_training_jobs == 0:
-        # A Failed parent without one completed training job has no result to transfer:
-        # SageMaker accepts it, but the warm start would learn nothing from it.
+    if nothing_to_transfer(status, findings.completed_training_jobs):
         reason = (f"parent {label} Failed without any completed training job, so it has "
                   "nothing to transfer")
         if policy == "warn":

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._access import show, text
+from ._access import json_int, show, text
 from .codes import INVALID_REQUEST, PARENT_NOT_FOUND
 from .engine import evaluate
 from .errors import Violation, WarmStartValidationError
@@ -41,8 +41,14 @@ OVERRIDE_KEYS = (
     # are read from the event's top level (already defaulted) and ignored here.
     "parents",
     "warmStartType",
+    # Resolved by the prepare action (run_input.py) into parents, maxTrainingJobs and
+    # inputData, and removed from the overrides it returns; ignored here.
+    "resume",
+    "newObject",
 )
-SETTINGS_KEYS = ("jobNamePrefix", "trainingJobLimit", "failedParentPolicy")
+# newDataChannels is only read by the prepare action (new_data.py); the pipeline may pass
+# the same settings object to every action.
+SETTINGS_KEYS = ("jobNamePrefix", "trainingJobLimit", "failedParentPolicy", "newDataChannels")
 
 _CHANNEL_NAME = re.compile(r"[A-Za-z0-9.\-_]{1,64}")
 _S3_URI = re.compile(r"s3://[^/\s]+(/.*)?", re.DOTALL)
@@ -90,11 +96,8 @@ def tuning_job_name(prefix: str, execution_name: str) -> str:
 
 def _positive_int(value: Any) -> int | None:
     """An int >= 1; JSON numbers like 50.0 count (Step Functions may pass floats)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        value = int(value)
-    return value if isinstance(value, int) and value >= 1 else None
+    number = json_int(value)
+    return number if number is not None and number >= 1 else None
 
 
 def _hyperparameter_value(value: Any) -> str | None:

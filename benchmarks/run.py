@@ -18,6 +18,7 @@ from collections.abc import Sequence
 BENCHMARKS: tuple[str, ...] = (
     "validator",
     "synth",
+    "history_events",
 )
 
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 SUBCOMMANDS: tuple[str, ...] = (
     "check",
+    "run_local",
+    "demo",
 )
 
 PROG = "warm-start-tuning"

@@ -7,6 +7,8 @@ Malformed entries are skipped, never raised on: request_checks reports them.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,10 +35,12 @@ RANGE_KEYS: dict[str, str] = {
 TUNING_OBJECTIVE_KEY = "_tuning_objective_metric"
 RESERVED_PREFIX = "sagemaker_"
 
-# A static value change counts 2. The seed's only example is "static red -> blue counts
-# 2"; we read it conservatively and count every static value change as 2, so the
-# engine never accepts a warm start that SageMaker could reject.
-STATIC_VALUE_CHANGE_COUNT = 2
+# A static value change counts the values it touches when they are categorical: the
+# seed's "static red -> blue counts 2" (a categorical counts its values). A change
+# between two numbers (epochs 30 -> 40) is one value of a numeric hyperparameter and
+# counts 1: counting it 2 would let five epoch/batch-size edits block a valid warm start.
+CATEGORICAL_STATIC_CHANGE_COUNT = 2
+NUMERIC_STATIC_CHANGE_COUNT = 1
 
 
 def is_reserved(name: str) -> bool:
@@ -150,7 +154,8 @@ def count_changes(parent: HyperParameters, request: HyperParameters) -> list[Cha
     """The changes that count against the limit, in name order.
 
     tunable -> static: a Categorical counts its number of values (seed: {red, blue} -> 2),
-    Integer and Continuous count 1. static -> static with another value counts 2.
+    Integer and Continuous count 1. static -> static with another value counts 2 when a
+    value is categorical (seed: red -> blue), 1 between two numbers.
     static -> tunable and tunable -> tunable (new ranges) count 0.
     """
     changes: list[Change] = []
@@ -165,8 +170,20 @@ def count_changes(parent: HyperParameters, request: HyperParameters) -> list[Cha
                                   max(count, 1)))
         elif parent.static.get(name) != after:
             changes.append(Change(name, f"static {quote(parent.static[name])}",
-                                  f"static {quote(after)}", STATIC_VALUE_CHANGE_COUNT))
+                                  f"static {quote(after)}", _static_change_count(parent.static[name], after)))
     return changes
+
+
+def _static_change_count(before: Any, after: Any) -> int:
+    numeric = _is_number(before) and _is_number(after)
+    return NUMERIC_STATIC_CHANGE_COUNT if numeric else CATEGORICAL_STATIC_CHANGE_COUNT
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def _as_text(value: Any) -> str:

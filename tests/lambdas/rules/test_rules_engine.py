@@ -61,16 +61,16 @@ def test_report_shape():
         "parents": [
             {"name": "p1", "status": "Completed", "creationTime": "2024-05-01T12:00:00+00:00",
              "trainingJobsLaunched": 50, "completedTrainingJobs": 40,
-             "changes": {"count": 2, "details": [
+             "changes": {"count": 1, "details": [
                  {"hyperParameter": "num_layers", "from": "static '18'", "to": "static '34'",
-                  "count": 2}]}},
+                  "count": 1}]}},
             {"name": "p2", "status": "Completed", "creationTime": "2024-01-02T03:04:05+00:00",
              "trainingJobsLaunched": 50, "completedTrainingJobs": 40,
-             "changes": {"count": 2, "details": [
+             "changes": {"count": 1, "details": [
                  {"hyperParameter": "num_layers", "from": "static '18'", "to": "static '34'",
-                  "count": 2}]}},
+                  "count": 1}]}},
         ],
-        "changes": {"max": 2, "limit": 10},
+        "changes": {"max": 1, "limit": 10},
         "trainingJobs": {"usedByParents": 100, "newMaximum": 50, "total": 150, "limit": 500},
         "warnings": [{"code": "PARENT_HAS_UNLISTED_PARENTS", "parent": "p2",
                       "message": report["warnings"][0]["message"]}],

@@ -98,3 +98,22 @@ def test_plural_single_definition_parent_is_read():
     definition["HyperParameterRanges"] = parent["HyperParameterTuningJobConfig"].pop("ParameterRanges")
     parent["TrainingJobDefinitions"] = [definition]
     assert extract(parent).names() == extract(request).names()
+
+
+def test_static_numeric_change_counts_1():
+    found = changes(job(static={"epochs": "30"}), job(static={"epochs": "40"}))
+    assert [change["count"] for change in found] == [1]
+
+
+def test_static_change_from_a_number_to_a_word_counts_as_categorical():
+    found = changes(job(static={"precision": "32"}), job(static={"precision": "float16"}))
+    assert [change["count"] for change in found] == [2]
+
+
+def test_ten_numeric_static_changes_fit_the_limit_but_six_categorical_do_not():
+    numeric_before = {f"n{i}": str(i) for i in range(10)}
+    numeric_after = {f"n{i}": str(i + 1) for i in range(10)}
+    assert sum(c["count"] for c in changes(job(static=numeric_before), job(static=numeric_after))) == 10
+    words_before = {f"w{i}": "red" for i in range(6)}
+    words_after = {f"w{i}": "blue" for i in range(6)}
+    assert sum(c["count"] for c in changes(job(static=words_before), job(static=words_after))) == 12

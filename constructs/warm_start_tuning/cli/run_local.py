@@ -1,0 +1,620 @@
+"""``warm-start-tuning run-local``: run a synthesized pipeline on the local engine.
+
+No AWS account: Step Functions runs on moto, the validator Lambda runs in-process, and
+SageMaker tuning jobs are simulated on a clock that runs ``--time-scale`` times faster
+than real time. Before the run, the parents are created in the simulated SageMaker with
+the pipeline's own request (so the warm-start rules accept them); by default they are the
+input's parents, else the pipeline's default parents, InProgress for an hour and then
+Completed.
+
+Prints each state as it is entered, with the simulated time since the start; then the
+output, or the error and its cause; then how many states were entered and how many
+history events the run wrote (Step Functions stops a Standard workflow at 25,000).
+
+Exit status: 0 the execution SUCCEEDED, 1 it did not, 2 usage error (arguments, input,
+template).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+NAME = "run-local"
+HELP = (
+    "Run a synthesized pipeline end to end on the local engine (simulated SageMaker and "
+    "time, no AWS account) and show each state."
+)
+PROG = "warm-start-tuning"
+DEFAULT_TIME_SCALE = 3600.0
+DEFAULT_TIMEOUT_S = 600.0
+CDK_OUT = "cdk.out"
+#: app.py's pipeline stack: what runs when cdk.out holds several stacks and --stack is not given.
+DEFAULT_STACK = "WarmStartTuningExample"
+_TEMPLATE_SUFFIX = ".template.json"
+_EXECUTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# A Fail state's cause can be a whole DescribeHyperParameterTuningJob response.
+_MAX_CAUSE_CHARS = 2000
+
+SYNTH_HINT = "run `make synth` (or `npx cdk synth`) first, or pass --template PATH or --app 'python3 app.py'"
+
+
+class UsageError(Exception):
+    """Something the user must fix before anything can run (exit 2)."""
+
+
+# --- arguments -------------------------------------------------------------------------
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the pipeline comes from: shared by run-local and demo."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--template", metavar="PATH",
+        help=f"a synthesized template (default: the stack in ./{CDK_OUT}, see --stack)",
+    )
+    source.add_argument(
+        "--app", metavar="COMMAND",
+        help="synthesize this CDK app first, e.g. 'python3 app.py' (runs it with CDK_OUTDIR "
+             "set; needs no CDK CLI)",
+    )
+    parser.add_argument(
+        "--stack", metavar="NAME",
+        help=f"stack to run from {CDK_OUT} or --app (default: {DEFAULT_STACK}, app.py's pipeline, "
+             "else the only stack with a state machine)",
+    )
+    parser.add_argument(
+        "--state-machine", metavar="LOGICAL_ID",
+        help="state machine logical id (or part of it) when the template has several",
+    )
+    parser.add_argument(
+        "--time-scale", type=time_scale, default=DEFAULT_TIME_SCALE, metavar="N",
+        help=f"simulated seconds per real second (default {DEFAULT_TIME_SCALE:g}: an hour "
+             "takes a second; 'inf': never sleep)",
+    )
+    parser.add_argument(
+        "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+        help=f"real seconds a run may take before it is stopped (default {DEFAULT_TIMEOUT_S:g})",
+    )
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "parents: --parent NAME[:STATUS_PATH], e.g. imgcls-parent-1:InProgress=3600,Completed "
+        "or p2:InProgress=2h,Stopping=60,Stopped; STATUS_PATH defaults to InProgress=3600,Completed. "
+        "Without --parent, the input's parents (else the pipeline's defaults) are created that way. "
+        "Exit status: 0 SUCCEEDED, 1 the execution did not succeed, 2 usage error."
+    )
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--input", default="{}", metavar="JSON|@FILE",
+        help="execution input: JSON text, or @file.json ('@-' reads stdin). Default: {}",
+    )
+    parser.add_argument(
+        "--name", type=_execution_name, metavar="EXECUTION",
+        help="execution name (the tuning job's name is derived from it). Default: random",
+    )
+    parents = parser.add_mutually_exclusive_group()
+    parents.add_argument(
+        "--parent", action="append", type=parent_spec, metavar="NAME[:STATUS_PATH]",
+        help="a parent tuning job to simulate (repeatable); replaces the default parents",
+    )
+    parents.add_argument(
+        "--no-parents", action="store_true",
+        help="simulate no parent job (to see ParentTuningJobNotFound)",
+    )
+    parser.add_argument(
+        "--tuning-job", type=status_path, metavar="STATUS_PATH",
+        help="how the tuning job the run creates behaves (default InProgress=1800,Completed)",
+    )
+    parser.add_argument(
+        "--json", action="store_true",
+        help="print one JSON document at the end instead of the states as they run",
+    )
+
+
+def time_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'inf', got {text!r}") from None
+    if math.isnan(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0 or 'inf', got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def _execution_name(text: str) -> str:
+    if not _EXECUTION_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"an execution name is 1-80 letters, digits, '-' or '_', got {text!r}"
+        )
+    return text
+
+
+def status_path(text: str) -> list[tuple[str, float | None]]:
+    from warm_start_tuning.local.example_parents import parse_status_path
+
+    try:
+        return parse_status_path(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def parent_spec(text: str) -> tuple[str, list[tuple[str, float | None]] | None]:
+    """``NAME`` or ``NAME:STATUS_PATH`` (None: the default status path)."""
+    name, sep, path = text.partition(":")
+    if not name:
+        raise argparse.ArgumentTypeError(f"expected NAME[:STATUS_PATH], got {text!r}")
+    return name, status_path(path) if sep else None
+
+
+def read_input(text: str, stdin: TextIO | None = None) -> Any:
+    """``--input``: JSON text or ``@file`` (``@-``: stdin)."""
+    where = "--input"
+    try:
+        if text.startswith("@"):
+            path = text[1:]
+            where = f"--input {text}"
+            if path == "-":
+                raw = (stdin or sys.stdin).read()
+            else:
+                raw = Path(path).read_text(encoding="utf-8")
+        else:
+            raw = text
+        return json.loads(raw)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {where}: {error}") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{where} is not valid JSON: {error}") from None
+
+
+# --- the template ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    path: Path
+    stack_name: str
+
+
+def _stack_name_of(path: Path) -> str:
+    name = path.name
+    return name[: -len(_TEMPLATE_SUFFIX)] if name.endswith(_TEMPLATE_SUFFIX) else path.stem
+
+
+def _has_state_machine(path: Path) -> bool:
+    try:
+        resources = json.loads(path.read_text(encoding="utf-8")).get("Resources") or {}
+    except (OSError, ValueError, AttributeError):
+        return False
+    return any(
+        isinstance(r, Mapping) and r.get("Type") == "AWS::StepFunctions::StateMachine"
+        for r in resources.values()
+    )
+
+
+def stack_in_assembly(outdir: Path, stack: str | None) -> TemplateSource:
+    """The template of ``stack`` (or of the one stack with a state machine) in a cloud assembly."""
+    manifest_path = outdir / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"no cloud assembly in {outdir}/ (no manifest.json): {SYNTH_HINT}") from None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read {manifest_path}: {error}") from None
+    stacks: dict[str, Path] = {}
+    for artifact_id, artifact in (manifest.get("artifacts") or {}).items():
+        if isinstance(artifact, Mapping) and artifact.get("type") == "aws:cloudformation:stack":
+            template = (artifact.get("properties") or {}).get("templateFile")
+            if isinstance(template, str):
+                display = artifact.get("displayName")
+                stacks[artifact_id] = outdir / template
+                if isinstance(display, str) and display != artifact_id:
+                    stacks.setdefault(display, outdir / template)
+    if not stacks:
+        raise UsageError(f"{outdir}/ holds no stack: {SYNTH_HINT}")
+    if stack is not None:
+        if stack not in stacks:
+            raise UsageError(f"no stack {stack!r} in {outdir}/; stacks: {', '.join(sorted(stacks))}")
+        chosen = stack
+    elif DEFAULT_STACK in stacks:
+        chosen = DEFAULT_STACK
+    else:
+        candidates = sorted({name for name, path in stacks.items() if _has_state_machine(path)})
+        candidates = [n for n in candidates if stacks[n].name == f"{n}{_TEMPLATE_SUFFIX}"] or candidates
+        if len(candidates) != 1:
+            listing = ", ".join(candidates or sorted(stacks))
+            raise UsageError(f"{outdir}/ has {len(candidates)} stacks with a state machine ({listing}): pass --stack")
+        chosen = candidates[0]
+    path = stacks[chosen]
+    if not path.is_file():
+        raise UsageError(f"{path} is missing: {SYNTH_HINT}")
+    return TemplateSource(path=path, stack_name=chosen)
+
+
+def synth_app(command: str, outdir: Path, *, cwd: Path | None = None) -> None:
+    """Run a CDK app the way the CDK CLI does (CDK_OUTDIR, CDK_CONTEXT_JSON), bundling skipped.
+
+    The context of ``cdk.json`` in ``cwd`` is passed on, as ``cdk synth`` would.
+    """
+    cwd = cwd or Path.cwd()
+    context: dict[str, Any] = {}
+    cdk_json = cwd / "cdk.json"
+    if cdk_json.is_file():
+        try:
+            found = json.loads(cdk_json.read_text(encoding="utf-8")).get("context")
+        except (OSError, ValueError, AttributeError):
+            found = None
+        if isinstance(found, Mapping):
+            context.update(found)
+    # The local engine runs the Lambda sources themselves: nothing needs bundling.
+    context["aws:cdk:bundling-stacks"] = []
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": os.environ.get(
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20"
+        ),
+    }
+    try:
+        done = subprocess.run(
+            shlex.split(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+        )
+    except (OSError, ValueError, subprocess.TimeoutExpired) as error:
+        raise UsageError(f"--app {command!r} could not run: {error}") from None
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-20:])
+        raise UsageError(f"--app {command!r} failed (exit {done.returncode}):\n{tail}")
+
+
+@contextmanager
+def template_source(args: argparse.Namespace) -> Iterator[TemplateSource]:
+    """The template the arguments name; an --app's assembly lives until the block ends."""
+    if getattr(args, "app", None):
+        with tempfile.TemporaryDirectory(prefix="wst-synth-") as outdir:
+            synth_app(args.app, Path(outdir))
+            yield stack_in_assembly(Path(outdir), args.stack)
+        return
+    if getattr(args, "template", None):
+        path = Path(args.template)
+        if not path.is_file():
+            hint = f": {SYNTH_HINT}" if path.parent.name == CDK_OUT else ""
+            raise UsageError(f"no template at {path}{hint}")
+        yield TemplateSource(path=path, stack_name=args.stack or _stack_name_of(path))
+        return
+    yield stack_in_assembly(Path(CDK_OUT), args.stack)
+
+
+# --- showing a run ---------------------------------------------------------------------
+
+_PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+
+
+def resolve_path(data: Any, path: Any) -> Any:
+    """A plain JSONPath (``$.a.b[0]``) in ``data``; None when absent."""
+    if not isinstance(path, str) or not path.startswith("$"):
+        return None
+    value = data
+    for name, index in _PATH_TOKEN.findall(path[1:]):
+        if name:
+            value = value.get(name) if isinstance(value, Mapping) else None
+        else:
+            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+        if value is None:
+            return None
+    return value
+
+
+def _statuses_near(data: Any, choice: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The poll result a Choice looks at (``{"statuses": {...}}`` next to its variables)."""
+    for rule in choice.get("Choices") or []:
+        variable = rule.get("Variable") if isinstance(rule, Mapping) else None
+        if isinstance(variable, str) and "." in variable:
+            parent = resolve_path(data, variable.rsplit(".", 1)[0])
+            if isinstance(parent, Mapping) and isinstance(parent.get("statuses"), Mapping):
+                return parent["statuses"]
+    return None
+
+
+def state_details(definition: Mapping[str, Any]) -> dict[str, Callable[[Any], str | None]]:
+    """Per state, what is worth showing next to its name when it is entered: a Wait's
+    duration, the job statuses a poll Choice decides on."""
+    details: dict[str, Callable[[Any], str | None]] = {}
+    for name, state in (definition.get("States") or {}).items():
+        if not isinstance(state, Mapping):
+            continue
+        if state.get("Type") == "Wait":
+            def wait(data: Any, state: Mapping[str, Any] = state) -> str | None:
+                seconds = state.get("Seconds", resolve_path(data, state.get("SecondsPath")))
+                return f"wait {seconds:g} s" if isinstance(seconds, (int, float)) else None
+
+            details[name] = wait
+        elif state.get("Type") == "Choice":
+            def choice(data: Any, state: Mapping[str, Any] = state) -> str | None:
+                statuses = _statuses_near(data, state)
+                if not statuses:
+                    return None
+                return ", ".join(f"{job} {status}" for job, status in statuses.items())
+
+            details[name] = choice
+    return details
+
+
+def format_elapsed(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?:??:??"
+    from warm_start_tuning.local.example_parents import format_duration
+
+    return format_duration(seconds)
+
+
+class StatePrinter:
+    """``on_state`` callback: one line per state entered, ``[+H:MM:SS] Name  details``."""
+
+    def __init__(
+        self,
+        definition: Mapping[str, Any] | None = None,
+        out: TextIO | None = None,
+        indent: str = "",
+    ) -> None:
+        self._details = state_details(definition or {})
+        self._out = out
+        self._indent = indent
+
+    def __call__(self, event: Any) -> None:
+        if event.kind != "entered":
+            return
+        line = f"{self._indent}[+{format_elapsed(event.elapsed_s)}] {event.name}"
+        detail = self._details.get(event.name)
+        extra = detail(event.data) if detail is not None else None
+        if extra:
+            line = f"{line}  ({extra})"
+        print(line, file=self._out or sys.stdout, flush=True)
+
+
+def violations_of(result: Any) -> list[dict[str, Any]] | None:
+    """The violations of a WarmStartValidationError run; None for other outcomes.
+
+    The Fail state's cause is the Lambda error (``{"errorType", "errorMessage", ...}``)
+    whose message is ``{"violations": [...]}``.
+    """
+    cause = result.cause_json() if result.cause is not None else None
+    if isinstance(cause, Mapping) and isinstance(cause.get("errorMessage"), str):
+        try:
+            cause = json.loads(cause["errorMessage"])
+        except json.JSONDecodeError:
+            return None
+    if isinstance(cause, Mapping) and isinstance(cause.get("violations"), list):
+        return [v for v in cause["violations"] if isinstance(v, Mapping)]
+    return None
+
+
+def failure_lines(result: Any) -> list[str]:
+    """The error and a readable cause of a run that did not succeed."""
+    lines = [f"{result.status}: {result.error or '(no error name)'}"]
+    violations = violations_of(result)
+    if violations is not None:
+        for violation in violations:
+            parent = f" {violation['parent']}" if violation.get("parent") else ""
+            lines.append(f"  {violation.get('code')}{parent}: {violation.get('message')}")
+        return lines
+    cause = result.cause_json()
+    if isinstance(cause, Mapping) and "HyperParameterTuningJobStatus" in cause:
+        reason = cause.get("FailureReason")
+        lines.append(
+            f"  tuning job {cause.get('HyperParameterTuningJobName')} ended "
+            f"{cause['HyperParameterTuningJobStatus']}" + (f": {reason}" if reason else "")
+        )
+    elif isinstance(cause, Mapping) and "errorType" in cause:
+        lines.append(f"  {cause.get('errorType')}: {cause.get('errorMessage')}")
+    elif result.cause:
+        text = result.cause if len(result.cause) <= _MAX_CAUSE_CHARS else result.cause[:_MAX_CAUSE_CHARS] + "..."
+        lines.append(f"  {text}")
+    return lines
+
+
+def counts_line(result: Any) -> str:
+    return f"states entered: {len(result.states_entered)}, history events: {result.history_events}"
+
+
+def describe_scale(scale: float) -> str:
+    if math.isinf(scale):
+        return "simulated time does not wait for real time"
+    return f"simulated time: 1 hour takes {3600 / scale:.3g} s"
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+@dataclass
+class LocalRun:
+    """A deployed pipeline on a running engine, and what it knows about it."""
+
+    engine: Any
+    arn: str
+    definition: dict[str, Any]
+    pipeline: Any  # PipelineInfo, or None when the state machine is not a WarmStartTuning one
+    source: TemplateSource
+    state_machine_id: str
+
+
+@contextmanager
+def local_pipeline(
+    source: TemplateSource,
+    *,
+    state_machine: str | None,
+    scale: float,
+    tuning_job: Sequence[tuple[str, float | None]] | None = None,
+) -> Iterator[LocalRun]:
+    """Start an engine and deploy the template's state machine (UsageError if it cannot)."""
+    from warm_start_tuning.local import LocalEngine, TemplateError
+    from warm_start_tuning.local.example_parents import pipeline_info_from_definition
+
+    kwargs: dict[str, Any] = {"time_scale": scale, "stack_name": source.stack_name}
+    if tuning_job is not None:
+        kwargs["default_tuning_status_path"] = tuning_job
+    with LocalEngine(**kwargs) as engine:
+        try:
+            arn = engine.deploy(source.path, state_machine=state_machine)
+        except (TemplateError, ValueError) as error:
+            raise UsageError(f"{source.path}: {error}") from None
+        described = engine.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+        definition = json.loads(described["definition"])
+        try:
+            pipeline = pipeline_info_from_definition(definition)
+        except ValueError:
+            pipeline = None
+        yield LocalRun(
+            engine=engine,
+            arn=arn,
+            definition=definition,
+            pipeline=pipeline,
+            source=source,
+            state_machine_id=arn.rsplit(":", 1)[-1],
+        )
+
+
+def create_parents(
+    run: LocalRun, specs: Sequence[tuple[str, Sequence[tuple[str, float | None]]]]
+) -> None:
+    from warm_start_tuning.local.example_parents import parent_request
+
+    for name, path in specs:
+        request = parent_request(run.pipeline, name) if run.pipeline is not None else None
+        run.engine.sagemaker.add_tuning_job(name, request, status_path=path)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        run_input = read_input(args.input)
+        with template_source(args) as source:
+            return _run(args, source, run_input)
+    except UsageError as error:
+        print(f"{PROG} {NAME}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, source: TemplateSource, run_input: Any) -> int:
+    from warm_start_tuning.local import ExecutionTimeout
+    from warm_start_tuning.local.example_parents import DEFAULT_PARENT_STATUS_PATH, format_status_path
+
+    quiet = args.json
+    out = sys.stdout
+
+    def say(text: str = "") -> None:
+        if not quiet:
+            print(text, file=out, flush=True)
+
+    with local_pipeline(
+        source, state_machine=args.state_machine, scale=args.time_scale, tuning_job=args.tuning_job
+    ) as local:
+        if args.no_parents:
+            specs: list[tuple[str, Sequence[tuple[str, float | None]]]] = []
+        elif args.parent:
+            specs = [(name, path or DEFAULT_PARENT_STATUS_PATH) for name, path in args.parent]
+            repeated = sorted({name for name, _ in specs if [n for n, _ in specs].count(name) > 1})
+            if repeated:
+                raise UsageError(f"--parent names {', '.join(repeated)} more than once")
+        elif local.pipeline is not None:
+            specs = [(name, DEFAULT_PARENT_STATUS_PATH) for name in local.pipeline.parents_for(run_input)]
+        else:
+            specs = []
+        say(f"Template: {source.path} (stack {source.stack_name}, state machine {local.state_machine_id})")
+        if local.pipeline is None:
+            say("note: not a WarmStartTuning state machine: parents get a generic request")
+        try:
+            create_parents(local, specs)
+        except ValueError as error:
+            raise UsageError(f"--parent: {error}") from None
+        for name, path in specs:
+            say(f"Parent {name}: {format_status_path(path)}")
+        if not specs:
+            say("Parents: none simulated")
+        if args.parent and local.pipeline is not None:
+            used = local.pipeline.parents_for(run_input)
+            if sorted(used) != sorted(name for name, _ in args.parent):
+                say(f"note: this run waits for {', '.join(used) or 'no parent'}; name others with "
+                    "\"parents\" in --input")
+        name = args.name or f"run-local-{uuid.uuid4().hex[:12]}"
+        say(f"Execution {name}, input {json.dumps(run_input)}; {describe_scale(args.time_scale)}")
+        say()
+        before = set(local.engine.sagemaker.jobs)
+        printer = None if quiet else StatePrinter(local.definition, out)
+        try:
+            result = local.engine.run(
+                local.arn, run_input, name=name, on_state=printer, timeout_s=args.timeout
+            )
+            timed_out = False
+        except ExecutionTimeout as error:
+            result, timed_out = error.result, True
+        created = [job for job in local.engine.sagemaker.jobs if job not in before]
+
+        if quiet:
+            print(json.dumps(_json_summary(result, specs, created, local), indent=2, default=str))
+        else:
+            say()
+            if timed_out:
+                say(f"STOPPED: still running after {args.timeout:g} real seconds "
+                    "(raise --timeout or --time-scale)")
+            if result.succeeded:
+                say(f"SUCCEEDED after {format_elapsed(result.duration_s or 0.0)} (simulated)")
+                say(json.dumps(result.output, indent=2, default=str))
+            else:
+                for line in failure_lines(result):
+                    say(line)
+            say(_created_line(local.engine, created))
+            say(counts_line(result))
+    return 0 if result.succeeded else 1
+
+
+def _created_line(engine: Any, created: Sequence[str]) -> str:
+    if not created:
+        return "No tuning job was created."
+    shown = []
+    for job in created:
+        status = engine.sagemaker.describe(job)["HyperParameterTuningJobStatus"]
+        shown.append(f"{job} ({status})")
+    return "Tuning job(s) created: " + ", ".join(shown)
+
+
+def _json_summary(
+    result: Any, specs: Sequence[tuple[str, Sequence[tuple[str, float | None]]]], created: Sequence[str], local: LocalRun
+) -> dict[str, Any]:
+    return {
+        "executionName": result.name,
+        "stateMachine": local.state_machine_id,
+        "status": result.status,
+        "output": result.output,
+        "error": result.error,
+        "cause": result.cause_json(),
+        "violations": violations_of(result),
+        "parents": {name: [[status, seconds] for status, seconds in path] for name, path in specs},
+        "tuningJobsCreated": list(created),
+        "statesEntered": [{"name": name, "elapsedSeconds": elapsed} for name, elapsed in result.states_entered],
+        "historyEvents": result.history_events,
+        "simulatedSeconds": result.duration_s,
+    }

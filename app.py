@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Example app: the seed's image-classification warm start as a deployable pipeline.
+"""Example app: the seed's image-classification warm start as a deployable pipeline, and
+the same warm start embedded in a larger workflow that deploys the best model.
 
 `npx cdk synth` turns it into a template with no AWS account and no network: the stack
 is environment-agnostic and every name it needs has a default (override with
@@ -9,11 +10,16 @@ is environment-agnostic and every name it needs has a default (override with
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from warm_start_tuning import WarmStartTuningPipeline, WarmStartType
+from warm_start_tuning import WarmStartTuning, WarmStartTuningPipeline, WarmStartType
+from warm_start_tuning.nag import acknowledge_state_machine_findings
 
 # The built-in image-classification algorithm (MXNet) in us-east-1, as in the seed's notebook.
 TRAINING_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1"
@@ -78,39 +84,45 @@ def training_job_definition(bucket_name: str, role_arn: str) -> dict:
     }
 
 
+def training_role(scope: Construct, bucket_name: str) -> iam.Role:
+    """The role the training jobs run as: read the data, write the model artifacts."""
+    data = s3.Bucket.from_bucket_name(scope, "Data", bucket_name)
+    role = iam.Role(
+        scope,
+        "SageMakerRole",
+        assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+        description="Role of the image-classification training jobs",
+    )
+    data.grant_read(role, "image-classification/*")
+    data.grant_put(role, "image-classification/output/*")
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData", "logs:CreateLogStream", "logs:PutLogEvents",
+                     "logs:CreateLogGroup", "logs:DescribeLogStreams", "ecr:GetAuthorizationToken"],
+            resources=["*"],
+        )
+    )
+    Validations.of(role).acknowledge(
+        _ack("AwsSolutions-IAM5[Resource::*]",
+             "SageMaker training writes metrics and logs to names it chooses; GetAuthorizationToken has no resource."),
+        _ack("AwsSolutions-IAM5[Action::s3:GetObject*]", "Read-only S3 actions from grant_read, on one prefix."),
+        _ack("AwsSolutions-IAM5[Action::s3:GetBucket*]", "Read-only S3 actions from grant_read."),
+        _ack("AwsSolutions-IAM5[Action::s3:List*]", "Listing the training data prefix, from grant_read."),
+        _ack("AwsSolutions-IAM5[Action::s3:Abort*]", "Multipart uploads of model artifacts, from grant_put."),
+        _ack(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/image-classification/*]",
+             "Training data and model output live under one prefix of the data bucket."),
+        _ack(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/image-classification/output/*]",
+             "Model artifacts are written under the output prefix."),
+    )
+    return role
+
+
 class ImageClassifierTuningStack(Stack):
     """One warm-start pipeline for the seed's image classifier, and the role its jobs run as."""
 
     def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str, parent_job: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        data = s3.Bucket.from_bucket_name(self, "Data", bucket_name)
-        role = iam.Role(
-            self,
-            "SageMakerRole",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description="Role of the image-classification training jobs",
-        )
-        data.grant_read(role, "image-classification/*")
-        data.grant_put(role, "image-classification/output/*")
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData", "logs:CreateLogStream", "logs:PutLogEvents",
-                         "logs:CreateLogGroup", "logs:DescribeLogStreams", "ecr:GetAuthorizationToken"],
-                resources=["*"],
-            )
-        )
-        Validations.of(role).acknowledge(
-            _ack("AwsSolutions-IAM5[Resource::*]",
-                 "SageMaker training writes metrics and logs to names it chooses; GetAuthorizationToken has no resource."),
-            _ack("AwsSolutions-IAM5[Action::s3:GetObject*]", "Read-only S3 actions from grant_read, on one prefix."),
-            _ack("AwsSolutions-IAM5[Action::s3:GetBucket*]", "Read-only S3 actions from grant_read."),
-            _ack("AwsSolutions-IAM5[Action::s3:List*]", "Listing the training data prefix, from grant_read."),
-            _ack("AwsSolutions-IAM5[Action::s3:Abort*]", "Multipart uploads of model artifacts, from grant_put."),
-            _ack(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/image-classification/*]",
-                 "Training data and model output live under one prefix of the data bucket."),
-            _ack(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/image-classification/output/*]",
-                 "Model artifacts are written under the output prefix."),
-        )
+        role = training_role(self, bucket_name)
         self.pipeline = WarmStartTuningPipeline(
             self,
             "ImageClassifierTuning",
@@ -122,18 +134,127 @@ class ImageClassifierTuningStack(Stack):
         )
 
 
+class ModelDeploymentStack(Stack):
+    """The warm-start steps inside a larger workflow: preprocess -> tune -> a SageMaker
+    model from the best training job -> an endpoint configuration for it.
+
+    The WarmStartTuning fragment's output names the best training job; its model
+    artifact (``ModelArtifacts.S3ModelArtifacts``) and image come from DescribeTrainingJob.
+    Model and endpoint configuration are named after the tuning job, so each run deploys
+    its own (create the endpoint from it when you are ready to serve).
+    """
+
+    JOB_NAME_PREFIX = "imgcls-deploy"
+
+    def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str, parent_job: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        role = training_role(self, bucket_name)
+        preprocess = sfn.Pass(
+            self,
+            "Preprocess",
+            comment="Stands for your data preparation; its output is the tuning run's input (parents, inputData, ...)",
+        )
+        self.tuning = WarmStartTuning(
+            self,
+            "Tuning",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            tuning_job_config=tuning_job_config(),
+            training_job_definition=training_job_definition(bucket_name, role.role_arn),
+            job_name_prefix=self.JOB_NAME_PREFIX,
+            parents=[parent_job],
+            # Preprocess (a Pass: 2 history events) and the three tasks after the fragment
+            # (5 each) count into the 25,000-event budget of the parent wait.
+            other_history_events=2 + 3 * 5,
+        )
+        describe = tasks.CallAwsService(
+            self,
+            "DescribeBestTrainingJob",
+            comment="The best training job's model artifact and image",
+            service="sagemaker",
+            action="describeTrainingJob",
+            parameters={"TrainingJobName": sfn.JsonPath.string_at("$.bestTrainingJob.TrainingJobName")},
+            # The tuning job names its training jobs '<tuning job name>-<n>-<hash>'.
+            iam_resources=[
+                self.format_arn(service="sagemaker", resource="training-job", resource_name=f"{self.JOB_NAME_PREFIX}*")
+            ],
+            result_selector={
+                "modelArtifacts": sfn.JsonPath.string_at("$.ModelArtifacts.S3ModelArtifacts"),
+                "image": sfn.JsonPath.string_at("$.AlgorithmSpecification.TrainingImage"),
+            },
+            result_path="$.bestModel",
+        )
+        create_model = tasks.SageMakerCreateModel(
+            self,
+            "CreateModel",
+            comment="A model from the best training job (the built-in algorithm's image serves too)",
+            model_name=sfn.JsonPath.string_at("$.tuningJobName"),
+            primary_container=tasks.ContainerDefinition(
+                image=tasks.DockerImage.from_json_expression(sfn.JsonPath.string_at("$.bestModel.image")),
+                model_s3_location=tasks.S3Location.from_json_expression("$.bestModel.modelArtifacts"),
+            ),
+            role=role,
+            result_path="$.model",
+        )
+        endpoint_config = tasks.SageMakerCreateEndpointConfig(
+            self,
+            "CreateEndpointConfig",
+            comment="One instance of the new model behind an endpoint configuration",
+            endpoint_config_name=sfn.JsonPath.string_at("$.tuningJobName"),
+            production_variants=[
+                tasks.ProductionVariant(
+                    model_name=sfn.JsonPath.string_at("$.tuningJobName"),
+                    variant_name="AllTraffic",
+                    initial_instance_count=1,
+                    instance_type=ec2.InstanceType("m5.xlarge"),
+                )
+            ],
+            result_path="$.endpointConfig",
+        )
+        self.state_machine = sfn.StateMachine(
+            self,
+            "TuneAndDeploy",
+            definition_body=sfn.DefinitionBody.from_chainable(
+                preprocess.next(self.tuning).next(describe).next(create_model).next(endpoint_config)
+            ),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=logs.LogGroup(self, "TuneAndDeployLogs", retention=logs.RetentionDays.ONE_YEAR),
+                level=sfn.LogLevel.ALL,
+                include_execution_data=True,
+            ),
+            comment="Preprocess, warm-start tuning, model and endpoint configuration (cdk-warm-start-tuning)",
+        )
+        acknowledge_state_machine_findings(
+            self.state_machine, job_name_prefixes=[self.JOB_NAME_PREFIX], functions=[self.tuning.validator.function]
+        )
+        Validations.of(self.state_machine.role).acknowledge(
+            _ack(
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+                f"training-job/{self.JOB_NAME_PREFIX}*]",
+                "Training jobs are named by the tuning job ('<tuning job>-<n>-<hash>'); read-only Describe.",
+            ),
+            _ack(
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/*]",
+                "Each run creates a model named after its tuning job, unknown until the run (SageMakerCreateModel's grant).",
+            ),
+            _ack(
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+                "endpoint-config/*]",
+                "Each run creates an endpoint configuration named after its tuning job (SageMakerCreateEndpointConfig's grant).",
+            ),
+        )
+
+
 def _ack(rule_id: str, reason: str) -> Acknowledgment:
     return Acknowledgment(id=rule_id, reason=reason)
 
 
 def main() -> None:
     app = App()
-    ImageClassifierTuningStack(
-        app,
-        "WarmStartTuningExample",
-        bucket_name=app.node.try_get_context("dataBucket") or "example-ml-data",
-        parent_job=app.node.try_get_context("parentJob") or "imgcls-parent-1",
-    )
+    bucket_name = app.node.try_get_context("dataBucket") or "example-ml-data"
+    parent_job = app.node.try_get_context("parentJob") or "imgcls-parent-1"
+    ImageClassifierTuningStack(app, "WarmStartTuningExample", bucket_name=bucket_name, parent_job=parent_job)
+    ModelDeploymentStack(app, "WarmStartTuningModelDeployment", bucket_name=bucket_name, parent_job=parent_job)
     app.synth()
 
 

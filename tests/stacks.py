@@ -94,3 +94,99 @@ def _secure_state_machine(scope: Construct, construct_id: str, chain: sfn.IChain
         logs=sfn.LogOptions(destination=logs.LogGroup(scope, f"{construct_id}Logs"), level=sfn.LogLevel.ALL),
     )
     return machine
+
+
+class FeaturePipelinesStack(Stack):
+    """Pipelines with each option of the scheduling/selection/rounds/composition issue,
+    shaped like the local engine's simulated jobs (``default_tuning_request``) so that
+    they run end to end on it; also checked by cdk-nag and cfn-lint.
+
+    Attributes name the pipelines: ``scheduled``, ``new_data``, ``automatic`` (no default
+    parents: automatic selection and resume), ``rounds`` (3 rounds until no improvement),
+    ``rounds_threshold`` (stops when a round improves by less than 1.0), ``unlocked``
+    (max_concurrent_runs=None, no completion event).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        from aws_cdk import RemovalPolicy
+        from aws_cdk import aws_s3 as s3
+        from aws_cdk import aws_scheduler as scheduler
+
+        from warm_start_tuning import NewDataTrigger, PipelineSchedule, WarmStartRounds
+        from warm_start_tuning.local.simulated_jobs import default_tuning_request
+
+        request = default_tuning_request()
+        common = {
+            "tuning_job_config": request["HyperParameterTuningJobConfig"],
+            "training_job_definition": request["TrainingJobDefinition"],
+            "parent_poll_interval": Duration.minutes(1),
+        }
+        self.scheduled = WarmStartTuningPipeline(
+            self,
+            "Scheduled",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            job_name_prefix="sched",
+            schedule=PipelineSchedule(
+                scheduler.ScheduleExpression.cron(hour="3", minute="0"),
+                input={"maxTrainingJobs": 12},
+                description="Nightly retraining on the newest data",
+            ),
+            **common,
+        )
+        data = s3.Bucket(
+            self,
+            "Data",
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            removal_policy=RemovalPolicy.RETAIN,
+            # Access logs go to a bucket of another stack (an account's central log bucket).
+            server_access_logs_bucket=s3.Bucket.from_bucket_name(self, "AccessLogs", "example-access-logs"),
+            server_access_logs_prefix="example-ml-data/",
+        )
+        self.new_data = WarmStartTuningPipeline(
+            self,
+            "NewData",
+            warm_start_type=WarmStartType.TRANSFER_LEARNING,
+            job_name_prefix="newdata",
+            parents=["newdata-parent"],
+            new_data_trigger=NewDataTrigger(data, "incoming/", ["train", "validation"]),
+            **common,
+        )
+        self.automatic = WarmStartTuningPipeline(
+            self,
+            "Automatic",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            job_name_prefix="auto",
+            training_job_limit=100,
+            **common,
+        )
+        self.rounds = WarmStartTuningPipeline(
+            self,
+            "Rounds",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            job_name_prefix="rounds",
+            parents=["rounds-parent"],
+            rounds=WarmStartRounds(max_rounds=3, min_improvement=0.0, training_jobs_step=5),
+            **common,
+        )
+        self.rounds_threshold = WarmStartTuningPipeline(
+            self,
+            "RoundsThreshold",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            job_name_prefix="thresh",
+            parents=["thresh-parent"],
+            rounds=WarmStartRounds(max_rounds=5, min_improvement=1.0, training_jobs_step=5),
+            **common,
+        )
+        self.unlocked = WarmStartTuningPipeline(
+            self,
+            "Unlocked",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            job_name_prefix="free",
+            parents=["free-parent"],
+            max_concurrent_runs=None,
+            publish_completion_event=False,
+            **common,
+        )

@@ -1,7 +1,9 @@
 """cdk-nag AwsSolutionsChecks and cfn-lint over every public construct (one synth).
 
-The app holds the example stack (app.py) and a stack with each public construct in its
-other configurations, so every template the library can emit is checked.
+The app holds the example stacks (app.py: the pipeline, and the fragment composed with
+model deployment), a stack with each public construct in its other configurations, and
+one with the pipeline's options (schedule, new-data trigger, rounds, run lock, completion
+event), so every template the library can emit is checked.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
 
 from cdk_helpers import REPO, load_example_app, new_app
-from stacks import AllConstructsStack
+from stacks import AllConstructsStack, FeaturePipelinesStack
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +26,12 @@ def assembly(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = new_app(outdir=outdir)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    load_example_app().ImageClassifierTuningStack(
-        app, "Example", bucket_name="example-ml-data", parent_job="imgcls-parent-1"
-    )
+    example = load_example_app()
+    example.ImageClassifierTuningStack(app, "Example", bucket_name="example-ml-data", parent_job="imgcls-parent-1")
+    example.ModelDeploymentStack(app, "ModelDeployment", bucket_name="example-ml-data", parent_job="imgcls-parent-1")
     AllConstructsStack(app, "AllConstructs")
+    # Schedules, new-data rules, rounds, run locks and completion events.
+    FeaturePipelinesStack(app, "Features")
     try:
         app.synth()
     except Exception as error:  # report what cdk-nag found, not only that it failed
@@ -65,7 +69,7 @@ def test_every_acknowledgment_is_scoped_and_has_a_reason(assembly):
 
 def test_cfn_lint_finds_no_error_or_warning(assembly):
     templates = sorted(str(path) for path in assembly.glob("*.template.json"))
-    assert len(templates) == 2
+    assert len(templates) == 4
     result = subprocess.run(
         [str(Path(sys.executable).with_name("cfn-lint")), "--format", "parseable", *templates],
         cwd=REPO,  # picks up the project's .cfnlintrc

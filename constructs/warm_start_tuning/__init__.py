@@ -7,6 +7,8 @@ Public API:
 - :class:`SageMakerCreateHyperParameterTuningJob`: Step Functions task (REQUEST_RESPONSE, RUN_JOB).
 - :class:`WaitForTuningJobs`: waits for 1 to 5 tuning jobs to be terminal.
 - :class:`WarmStartValidator`: the validator Lambda, one per stack.
+- :class:`PipelineSchedule`, :class:`NewDataTrigger`, :class:`WarmStartRounds`: options of
+  the pipeline (scheduled runs, runs on new data, repeated warm-start rounds).
 - :class:`WarmStartType`, and the rule engine in :mod:`warm_start_tuning.rules`.
 """
 
@@ -18,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 # The constructs import aws_cdk (jsii starts a Node process: seconds); the command line
 # and the rule engine must not pay for that, so the public names load on first use.
 _PUBLIC = {
+    "NewDataTrigger": ".pipeline",
+    "PipelineSchedule": ".pipeline",
+    "WarmStartRounds": ".pipeline",
     "SageMakerCreateHyperParameterTuningJob": ".tasks",
     "WaitForTuningJobs": ".waiter",
     "WarmStartTuning": ".pipeline",
@@ -29,7 +34,14 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import WarmStartTuning, WarmStartTuningPipeline, WarmStartType
+    from .pipeline import (
+        NewDataTrigger,
+        PipelineSchedule,
+        WarmStartRounds,
+        WarmStartTuning,
+        WarmStartTuningPipeline,
+        WarmStartType,
+    )
     from .tasks import SageMakerCreateHyperParameterTuningJob
     from .validator import WarmStartValidator
     from .waiter import WaitForTuningJobs

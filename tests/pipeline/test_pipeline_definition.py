@@ -27,10 +27,12 @@ def states(template) -> dict:
     return state_machine_definition(template, "ImageClassifierTuningStateMachine")["States"]
 
 
-def test_state_order_prepare_wait_validate_create_result(template):
+def test_state_order_lock_prepare_wait_validate_create_result_event(template):
     definition = state_machine_definition(template, "ImageClassifierTuningStateMachine")
     states = definition["States"]
-    assert definition["StartAt"] == "PrepareRun"
+    # The run lock (max_concurrent_runs=1 by default) comes first, then the run itself.
+    assert definition["StartAt"] == "CheckRunsInFlight"
+    assert states["RunAllowed"]["Next"] == "PrepareRun"
     assert states["PrepareRun"]["Next"] == "StartParentWait"
     assert states["StartParentWait"]["Next"] == "PollParentJobs"
     assert states["PollParentJobs"]["Next"] == "AllParentJobsTerminal?"
@@ -38,14 +40,17 @@ def test_state_order_prepare_wait_validate_create_result(template):
     assert states["ParentJobsTerminal"]["Next"] == "ValidateWarmStart"
     assert states["ValidateWarmStart"]["Next"] == "CreateTuningJob"
     assert states["CreateTuningJob"]["Next"] == "HasOverallBestTrainingJob?"
-    assert states["ResultWithOverallBest"]["End"] is True
-    assert states["Result"]["End"] is True
+    # The completion event (publish_completion_event=True by default) ends the run.
+    assert states["ResultWithOverallBest"]["Next"] == "PublishCompletionEvent"
+    assert states["Result"]["Next"] == "PublishCompletionEvent"
+    assert states["PublishCompletionEvent"]["End"] is True
 
 
 def test_prepare_passes_whole_input_defaults_and_settings(states):
     payload = states["PrepareRun"]["Parameters"]["Payload"]
     assert payload["action"] == "prepare"
     assert payload["input.$"] == "$"
+    assert states["PrepareRun"]["ResultSelector"]["selection.$"] == "$.Payload.selection"
     assert payload["defaults"] == {"parents": ["imgcls-parent-1"], "warmStartType": "IdenticalDataAndAlgorithm"}
     assert payload["settings"] == {"jobNamePrefix": "imgcls", "trainingJobLimit": 500, "failedParentPolicy": "reject"}
     assert payload["request"]["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"] == {
@@ -157,7 +162,7 @@ def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
 def test_output_fields_match_design(states):
     expected = {
         "tuningJobName.$", "tuningJobArn.$", "status.$", "bestTrainingJob.$", "overallBestTrainingJob.$",
-        "parents.$", "warmStartType.$", "validation.$",
+        "parents.$", "warmStartType.$", "validation.$", "selection.$",
     }
     assert set(states["ResultWithOverallBest"]["Parameters"]) == expected
     assert set(states["Result"]["Parameters"]) == expected
@@ -207,6 +212,7 @@ def test_one_validator_lambda_with_least_privilege(template):
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:ListHyperParameterTuningJobs",  # automatic parent selection (prepare)
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
     ]

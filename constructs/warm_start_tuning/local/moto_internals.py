@@ -21,7 +21,15 @@ moves one. What is patched, and why:
    simulated jobs (:mod:`.simulated_jobs`).
 5. aws-sdk integrations: error names ``SageMaker.X`` (moto writes ``sagemaker.X``), and
    outputs made JSON (boto datetimes → ISO strings) as AWS returns them; moto's
-   ``describe_execution`` crashes on a datetime left in an execution's output.
+   ``describe_execution`` crashes on a datetime left in an execution's output. Field
+   names as on AWS: parameters are written in PascalCase and answers come back in
+   PascalCase, even for APIs whose own names are camelCase (``sfn:listExecutions``
+   takes ``StateMachineArn`` and answers ``Executions[].ExecutionArn``); moto passes
+   both through unchanged.
+6. ``sagemaker:createModel`` and ``sagemaker:createEndpointConfig`` (Request Response),
+   answered by moto's SageMaker backend, and ``DescribeTrainingJob`` of the training
+   jobs the simulated tuning jobs launched (with their model artifacts), so a workflow
+   that deploys the best training job runs end to end.
 """
 
 from __future__ import annotations
@@ -163,6 +171,16 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ("moto.core.exceptions", "ServiceException", None),
     (f"{_SFN}.utils", "TMP_THREADS", None),
     ("moto.core.responses", "EmptyResult", None),
+    (
+        f"{_TASK}.service.state_task_service",
+        "StateTaskService._eval_execution",
+        "self._normalise_parameters(normalised_parameters)",
+    ),
+    (f"{_TASK}.service.state_task_service", "StateTaskService._eval_execution", "self._normalise_response(output_value)"),
+    (f"{_TASK}.service.state_task_service", "StateTaskService._get_boto_service_name", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.describe_training_job", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.create_model", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.create_endpoint_config", None),
 )
 
 
@@ -484,6 +502,16 @@ def _install_sagemaker(hooks: Hooks) -> None:
         )
         return empty_result()
 
+    original_describe_training_job = backend.describe_training_job
+
+    @functools.wraps(original_describe_training_job)
+    def describe_training_job(self: Any, training_job_name: str) -> dict[str, Any]:
+        found = sim.describe_training_job(training_job_name)
+        if found is None:
+            return original_describe_training_job(self, training_job_name)
+        return found
+
+    _patch(backend, "describe_training_job", describe_training_job)
     _patch(backend, "create_hyper_parameter_tuning_job", create)
     _patch(backend, "describe_hyper_parameter_tuning_job", describe)
     _patch(backend, "list_hyper_parameter_tuning_jobs", list_jobs)
@@ -507,6 +535,12 @@ _TUNING_PARAMETERS = frozenset(
         "Autotune",
     }
 )
+# The other SageMaker optimized integrations the local engine runs (Request Response only),
+# by lower-case action: the boto3 method that answers them.
+_SAGEMAKER_REQUEST_RESPONSE = {
+    "createmodel": ("CreateModel", "create_model"),
+    "createendpointconfig": ("CreateEndpointConfig", "create_endpoint_config"),
+}
 # Error codes the AWS SDK for Java v1 (which optimized integrations report with) models
 # as their own exception class; any other code is its AmazonSageMakerException.
 _SDK_V1_ERRORS = {
@@ -549,20 +583,26 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
             super().__init__(supported_integration_patterns={resource_condition.Sync})
 
         def _get_supported_parameters(self) -> set[str] | None:
-            if self.resource.api_action.lower() == "createhyperparametertuningjob":
+            action = self.resource.api_action.lower()
+            if action == "createhyperparametertuningjob":
                 return set(_TUNING_PARAMETERS)
+            if action in _SAGEMAKER_REQUEST_RESPONSE:
+                operation = _SAGEMAKER_REQUEST_RESPONSE[action][0]
+                return set(_service_model("sagemaker").operation_model(operation).input_shape.members)
             return None
 
         def _validate_service_integration_is_supported(self) -> None:
             if self._get_supported_parameters() is None:
                 raise ValueError(
-                    f"The local engine supports sagemaker:createHyperParameterTuningJob[.sync] only, "
-                    f"not {self.resource.resource_arn}"
+                    "The local engine supports sagemaker:createHyperParameterTuningJob[.sync], "
+                    f"createModel and createEndpointConfig only, not {self.resource.resource_arn}"
                 )
             if self.resource.condition not in (None, resource_condition.Sync):
                 raise ValueError(
                     f"{self.resource.resource_arn}: SageMaker supports Request Response and .sync only"
                 )
+            if self.resource.condition is not None and self.resource.api_action.lower() in _SAGEMAKER_REQUEST_RESPONSE:
+                raise ValueError(f"{self.resource.resource_arn}: the local engine runs it as Request Response only")
 
         # The job, created through moto (whose backend the simulated jobs answer for).
 
@@ -573,6 +613,12 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
                 region=resource_runtime_part.region, service="sagemaker", state_credentials=state_credentials
             )
             parameters = copy.deepcopy(normalised_parameters)
+            other = _SAGEMAKER_REQUEST_RESPONSE.get(self.resource.api_action.lower())
+            if other is not None:
+                response = getattr(client, other[1])(**parameters)
+                response.pop("ResponseMetadata", None)
+                env.stack.append(response)
+                return
             # Step Functions tags the jobs it starts (visible in the .sync output's Tags).
             execution_arn = env.states.context_object.context_object_data["Execution"]["Id"]
             parameters["Tags"] = [
@@ -756,6 +802,84 @@ def _install_output_fixes(hooks: Hooks) -> None:
     _patch(communication, "_reflect_execution_status", _reflect_execution_status)
 
 
+# --- 5b. aws-sdk field names ---------------------------------------------------------------
+
+_SERVICE_MODELS: dict[str, Any] = {}
+
+
+def _service_model(service: str) -> Any:
+    """botocore's model of ``service`` (cached: loading one takes a while)."""
+    if service not in _SERVICE_MODELS:
+        import botocore.session
+
+        _SERVICE_MODELS[service] = botocore.session.get_session().get_service_model(service)
+    return _SERVICE_MODELS[service]
+
+
+def _to_api_names(value: Any, shape: Any) -> Any:
+    """``value`` with each structure's PascalCase keys renamed to the API's members."""
+    kind = getattr(shape, "type_name", None)
+    if kind == "structure" and isinstance(value, dict):
+        members = {name.lower(): (name, member) for name, member in shape.members.items()}
+        renamed = {}
+        for key, item in value.items():
+            name, member = members.get(key.lower(), (key, None))
+            renamed[name] = _to_api_names(item, member) if member is not None else item
+        return renamed
+    if kind == "list" and isinstance(value, list):
+        return [_to_api_names(item, shape.member) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: _to_api_names(item, shape.value) for key, item in value.items()}
+    return value
+
+
+def _to_sfn_names(value: Any, shape: Any) -> Any:
+    """``value`` with each structure's member names in PascalCase (map keys are data:
+    they stay as they are)."""
+    kind = getattr(shape, "type_name", None)
+    if kind == "structure" and isinstance(value, dict):
+        renamed = {}
+        for key, item in value.items():
+            member = shape.members.get(key)
+            name = key[:1].upper() + key[1:] if member is not None else key
+            renamed[name] = _to_sfn_names(item, member) if member is not None else item
+        return renamed
+    if kind == "list" and isinstance(value, list):
+        return [_to_sfn_names(item, shape.member) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: _to_sfn_names(item, shape.value) for key, item in value.items()}
+    return value
+
+
+def _install_aws_sdk_names() -> None:
+    aws_sdk = importlib.import_module(f"{_TASK}.service.state_task_service_aws_sdk").StateTaskServiceAwsSdk
+
+    def operation(service_task: Any) -> Any:
+        service = service_task._get_boto_service_name()
+        action = service_task.resource.api_action
+        try:
+            return _service_model(service).operation_model(action[:1].upper() + action[1:])
+        except Exception:  # noqa: BLE001 - an unknown API fails later, as on AWS
+            return None
+
+    def _normalise_parameters(self: Any, parameters: dict, *args: Any, **kwargs: Any) -> None:
+        model = operation(self)
+        if model is not None and model.input_shape is not None:
+            renamed = _to_api_names(parameters, model.input_shape)
+            parameters.clear()
+            parameters.update(renamed)
+
+    def _normalise_response(self: Any, response: Any, *args: Any, **kwargs: Any) -> None:
+        model = operation(self)
+        if model is not None and model.output_shape is not None and isinstance(response, dict):
+            renamed = _to_sfn_names(response, model.output_shape)
+            response.clear()
+            response.update(renamed)
+
+    _patch(aws_sdk, "_normalise_parameters", _normalise_parameters)
+    _patch(aws_sdk, "_normalise_response", _normalise_response)
+
+
 # --- install / uninstall ------------------------------------------------------------------
 
 
@@ -773,6 +897,7 @@ def install(hooks: Hooks) -> None:
             _install_lambda(hooks)
             _install_sagemaker(hooks)
             _install_output_fixes(hooks)
+            _install_aws_sdk_names()
         except BaseException:
             _restore()
             _ACTIVE = None

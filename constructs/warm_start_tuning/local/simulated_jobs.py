@@ -544,6 +544,61 @@ class SimulatedTuningJob:
             "ObjectiveStatus": "Succeeded",
         }
 
+    def training_job_index(self, training_job_name: str) -> int | None:
+        """The index of one of this job's training jobs, from its name (None if not one)."""
+        if not training_job_name.startswith(f"{self.name}-"):
+            return None
+        number = training_job_name[len(self.name) + 1 :].split("-", 1)[0]
+        if not number.isdigit() or not 1 <= int(number) <= self.launched:
+            return None
+        index = int(number) - 1
+        return index if self.training_job_name(index) == training_job_name else None
+
+    def describe_training_job(self, index: int, now: datetime) -> dict[str, Any] | None:
+        """DescribeTrainingJob of training job ``index`` at ``now`` (None before it
+        started). Its model artifact is where SageMaker writes one:
+        ``<S3OutputPath>/<training job name>/output/model.tar.gz``."""
+        candidate = self.candidates()[index]
+        summary = self._training_summary(candidate)
+        if now < summary["CreationTime"]:
+            return None
+        finished = now >= summary["TrainingEndTime"] and self._counters(now)["Completed"] > index
+        definition = _as_mapping(self.request.get("TrainingJobDefinition"))
+        output_path = str(_as_mapping(definition.get("OutputDataConfig")).get("S3OutputPath") or "s3://simulated/")
+        name = summary["TrainingJobName"]
+        response: dict[str, Any] = {
+            "TrainingJobName": name,
+            "TrainingJobArn": summary["TrainingJobArn"],
+            "TuningJobArn": self.arn,
+            "ModelArtifacts": {"S3ModelArtifacts": f"{output_path.rstrip('/')}/{name}/output/model.tar.gz"},
+            "TrainingJobStatus": "Completed" if finished else "InProgress",
+            "SecondaryStatus": "Completed" if finished else "Training",
+            "HyperParameters": {
+                **{str(k): str(v) for k, v in _as_mapping(definition.get("StaticHyperParameters")).items()},
+                **summary["TunedHyperParameters"],
+            },
+            "CreationTime": summary["CreationTime"],
+            "TrainingStartTime": summary["TrainingStartTime"],
+            "LastModifiedTime": summary["TrainingEndTime"] if finished else summary["TrainingStartTime"],
+        }
+        for key in (
+            "AlgorithmSpecification",
+            "RoleArn",
+            "InputDataConfig",
+            "OutputDataConfig",
+            "ResourceConfig",
+            "StoppingCondition",
+        ):
+            if key in definition:
+                response[key] = copy.deepcopy(definition[key])
+        if finished:
+            metric = summary["FinalHyperParameterTuningJobObjectiveMetric"]
+            response["TrainingEndTime"] = summary["TrainingEndTime"]
+            response["FinalMetricDataList"] = [
+                {"MetricName": metric["MetricName"], "Value": metric["Value"], "Timestamp": summary["TrainingEndTime"]}
+            ]
+        return response
+
     # --- API shapes ------------------------------------------------------------------
 
     def _times(self, now: datetime) -> dict[str, datetime]:
@@ -767,6 +822,17 @@ class SimulatedSageMaker:
     def job(self, name: str) -> SimulatedTuningJob | None:
         with self._lock:
             return self._jobs.get(name)
+
+    def describe_training_job(self, name: str) -> dict[str, Any] | None:
+        """DescribeTrainingJob of a training job one of the simulated tuning jobs
+        launched (None when no simulated tuning job launched it)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            index = job.training_job_index(name)
+            if index is not None:
+                return job.describe_training_job(index, self.clock.now())
+        return None
 
     @property
     def jobs(self) -> list[str]:

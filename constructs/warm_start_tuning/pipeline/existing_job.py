@@ -26,8 +26,14 @@ JOB_NAME_PATH = "$.validation.request.HyperParameterTuningJobName"
 EXISTING_JOB_POLL = PollSettings(
     initial_interval_seconds=60, max_interval_seconds=3600, backoff_rate=2.0, timeout_seconds=30 * 86400
 )
-# The catch Choice, the name Pass, the wait, the describe task and the status Choice.
-EXISTING_JOB_EVENTS = CHOICE_EVENTS + PASS_EVENTS + wait_budget(EXISTING_JOB_POLL).events + TASK_EVENTS + CHOICE_EVENTS
+
+
+def existing_job_events(poll: PollSettings) -> int:
+    """The catch Choice, the name Pass, the wait, the describe task and the status Choice."""
+    return CHOICE_EVENTS + PASS_EVENTS + wait_budget(poll).events + TASK_EVENTS + CHOICE_EVENTS
+
+
+EXISTING_JOB_EVENTS = existing_job_events(EXISTING_JOB_POLL)
 
 # Errors under which SageMaker's "already exists" can arrive from the optimized
 # integration; the Choice then looks at the cause text.
@@ -35,7 +41,13 @@ CREATE_ERRORS = ["SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerE
 
 
 def attach_to_existing_job(
-    scope: Construct, *, poller: lambda_.IFunction, job_name_prefix: str, failed: sfn.IChainable, done: sfn.IChainable
+    scope: Construct,
+    *,
+    poller: lambda_.IFunction,
+    job_name_prefix: str,
+    failed: sfn.IChainable,
+    done: sfn.IChainable,
+    poll: PollSettings = EXISTING_JOB_POLL,
 ) -> sfn.Choice:
     """The states after a failed create: "already exists" -> wait, describe, continue."""
     name_list = sfn.Pass(
@@ -49,10 +61,10 @@ def attach_to_existing_job(
         scope,
         "WaitForExistingJob",
         jobs="$.existingJob.jobs",
-        initial_interval=Duration.seconds(EXISTING_JOB_POLL.initial_interval_seconds),
-        max_interval=Duration.seconds(EXISTING_JOB_POLL.max_interval_seconds),
-        backoff_rate=EXISTING_JOB_POLL.backoff_rate,
-        timeout=Duration.seconds(EXISTING_JOB_POLL.timeout_seconds),
+        initial_interval=Duration.seconds(poll.initial_interval_seconds),
+        max_interval=Duration.seconds(poll.max_interval_seconds),
+        backoff_rate=poll.backoff_rate,
+        timeout=Duration.seconds(poll.timeout_seconds),
         result_path="$.existingJobWait",
         poller=poller,
         not_found_error=TUNING_JOB_FAILED_ERROR,

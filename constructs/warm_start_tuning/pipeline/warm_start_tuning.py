@@ -1,7 +1,8 @@
-"""WarmStartTuning: prepare -> wait for parents -> validate -> create (.sync) -> result."""
+"""WarmStartTuning: prepare -> wait for parents -> validate -> create (.sync) [-> rounds] -> result."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping, Optional, Sequence, Union
 
 from aws_cdk import Duration
@@ -14,9 +15,15 @@ from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..tasks import SageMakerCreateHyperParameterTuningJob
 from ..validator import WarmStartValidator
 from ..waiter import WaitForTuningJobs
-from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS
+from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
 from ..waiter.wait_for_tuning_jobs import RETRYABLE_POLL_ERRORS, VALIDATION_ERROR, poll_settings
-from .existing_job import CREATE_ERRORS, EXISTING_JOB_EVENTS, TUNING_JOB_FAILED_ERROR, attach_to_existing_job
+from .existing_job import (
+    CREATE_ERRORS,
+    EXISTING_JOB_EVENTS,
+    EXISTING_JOB_POLL,
+    TUNING_JOB_FAILED_ERROR,
+    attach_to_existing_job,
+)
 from .props import (
     WarmStartType,
     definition_with_role,
@@ -25,6 +32,17 @@ from .props import (
     warm_start_problems,
     warm_start_type_value,
 )
+from .rounds import (
+    ROUND_STATE_PATH,
+    ROUNDS_EXISTING_JOB_POLL,
+    WarmStartRounds,
+    another_round,
+    decide_next_round,
+    next_round,
+    rounds_output,
+    rounds_problems,
+    start_rounds,
+)
 
 # Fixed steps around the wait: prepare and validate (Lambda tasks), create (.sync task,
 # which also writes a few more events while SageMaker runs), the result Choice + Pass,
@@ -32,13 +50,73 @@ from .props import (
 PIPELINE_FIXED_EVENTS = 2 * TASK_EVENTS + 2 * TASK_EVENTS + CHOICE_EVENTS + PASS_EVENTS + 2 + EXISTING_JOB_EVENTS
 
 
+def fixed_history_events(rounds: Optional[WarmStartRounds]) -> int:
+    """Worst-case history events of everything but the parent wait. Rounds repeat the
+    validate/create part, and with them every round may attach to an existing job."""
+    if not isinstance(rounds, WarmStartRounds) or rounds.problems():
+        return PIPELINE_FIXED_EVENTS
+    return PIPELINE_FIXED_EVENTS - EXISTING_JOB_EVENTS + rounds.history_events()
+
+
+def fragment_problems(
+    *,
+    rounds: Optional[WarmStartRounds],
+    other_history_events: Any,
+    warm_start_type: Any,
+    tuning_job_config: Any,
+    training_job_limit: Any,
+    new_data_channels: Optional[Sequence[str]],
+    **warm_start_props: Any,
+) -> list[str]:
+    """Every problem of the fragment's props (the pipeline reports them with its own)."""
+    problems = []
+    if isinstance(other_history_events, bool) or not isinstance(other_history_events, int) or other_history_events < 0:
+        problems.append(f"other_history_events must be an int >= 0, got {other_history_events!r}")
+        other_history_events = 0
+    if new_data_channels is not None and (
+        isinstance(new_data_channels, str)
+        or not isinstance(new_data_channels, (list, tuple))
+        or not new_data_channels
+        or not all(isinstance(c, str) for c in new_data_channels)
+    ):
+        problems.append(f"new_data_channels must be a non-empty list of channel names, got {new_data_channels!r}")
+    problems += warm_start_problems(
+        warm_start_type=warm_start_type,
+        tuning_job_config=tuning_job_config,
+        training_job_limit=training_job_limit,
+        other_history_events=fixed_history_events(rounds) + other_history_events,
+        **warm_start_props,
+    )
+    rounds_found = rounds_problems(rounds, warm_start_type_value(warm_start_type))
+    problems += rounds_found
+    if rounds is not None and not rounds_found:
+        problems += _rounds_budget_problems(rounds, warm_start_props["poll_settings"], other_history_events)
+    return problems
+
+
+def _rounds_budget_problems(rounds: WarmStartRounds, settings: Any, other_history_events: int) -> list[str]:
+    """Which max_rounds would fit, when the rounds leave the parent wait too few events."""
+    if settings.problems() or wait_budget(settings, fixed_history_events(rounds) + other_history_events).fits:
+        return []
+    fitting = [
+        n
+        for n in range(rounds.max_rounds - 1, 0, -1)
+        if wait_budget(settings, fixed_history_events(replace(rounds, max_rounds=n)) + other_history_events).fits
+    ]
+    advice = f"at most {fitting[0]} fit with this parent wait" if fitting else "none fit with this parent wait"
+    return [f"rounds.max_rounds {rounds.max_rounds}: each round adds history events to one execution; {advice}"]
+
+
 class WarmStartTuning(sfn.StateMachineFragment):
     """The warm-start steps as a fragment, to embed in a larger workflow.
 
-    ``prepare`` checks the execution input and applies the defaults, the wait polls the
-    parents until they are terminal, ``validate`` checks every warm-start rule against the
-    parents as they are now and plans the final request, the create step runs the tuning
-    job to its end (``.sync``) and the last state writes the result (see README, "Output").
+    ``prepare`` checks the execution input and decides the parents (the input's, a resumed
+    job, the defaults, or the pipeline's own newest jobs; reported as ``selection``), the
+    wait polls the parents until they are terminal, ``validate`` checks every warm-start
+    rule against the parents as they are now and plans the final request, the create step
+    runs the tuning job to its end (``.sync``) and the last state writes the result (see
+    README, "Output"). With ``rounds``, a decision step after each job starts another
+    round from it until the best objective stops improving.
     Every failure ends in a Fail state named after its error: ``WarmStartValidationError``,
     ``ParentTuningJobNotFound``, ``ParentWaitTimeout``, ``TuningJobFailed``.
 
@@ -65,6 +143,9 @@ class WarmStartTuning(sfn.StateMachineFragment):
         parent_poll_backoff_rate: float = 2.0,
         parent_wait_timeout: Optional[Duration] = None,
         validator: Optional[WarmStartValidator] = None,
+        rounds: Optional[WarmStartRounds] = None,
+        new_data_channels: Optional[Sequence[str]] = None,
+        other_history_events: int = 0,
     ) -> None:
         """
         :param warm_start_type: the default warm-start type; an execution may override it
@@ -90,11 +171,22 @@ class WarmStartTuning(sfn.StateMachineFragment):
         :param parent_poll_backoff_rate: growth of the wait per poll. Default: 2.
         :param parent_wait_timeout: give up waiting for parents after this. Default: 7 days.
         :param validator: the validator Lambda. Default: the stack's shared one.
+        :param rounds: repeat warm-start rounds (see :class:`WarmStartRounds`): each round's
+            job is the next round's only parent, until the best objective stops improving.
+            Needs ``warm_start_type`` IdenticalDataAndAlgorithm. Default: one round.
+        :param new_data_channels: the channels an execution input's ``newObject`` (the
+            new-data trigger's) stands for: ``s3://<bucket>/<object's folder>/<channel>/``.
+            Default: none (such an input is rejected).
+        :param other_history_events: history events of the workflow around the fragment,
+            counted into the 25,000-event budget of the parent wait. Default: 0.
         """
         super().__init__(scope, construct_id)
         raise_problems(
             type(self).__name__,
-            warm_start_problems(
+            fragment_problems(
+                rounds=rounds,
+                other_history_events=other_history_events,
+                new_data_channels=new_data_channels,
                 warm_start_type=warm_start_type,
                 tuning_job_config=tuning_job_config,
                 training_job_definition=training_job_definition,
@@ -107,9 +199,10 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 poll_settings=poll_settings(
                     parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate, parent_wait_timeout
                 ),
-                other_history_events=PIPELINE_FIXED_EVENTS,
             ),
         )
+        self.rounds = rounds
+        self.history_events = fixed_history_events(rounds) + other_history_events
         if sagemaker_role is None:
             sagemaker_role = iam.Role.from_role_arn(
                 self, "SageMakerRole", training_job_definition["RoleArn"], mutable=False
@@ -121,11 +214,13 @@ class WarmStartTuning(sfn.StateMachineFragment):
         self.validator = validator or WarmStartValidator.of(self)
         self.sagemaker_role = sagemaker_role
         self.job_name_prefix = job_name_prefix
-        settings = {
+        settings: dict[str, Any] = {
             "jobNamePrefix": job_name_prefix,
             "trainingJobLimit": training_job_limit,
             "failedParentPolicy": failed_parent_policy,
         }
+        if new_data_channels is not None:
+            settings["newDataChannels"] = list(new_data_channels)
 
         def validation_failed(state_id: str) -> sfn.Fail:
             return sfn.Fail(self, state_id, error=VALIDATION_ERROR, cause_path="$.error.Cause")
@@ -140,7 +235,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 "request": request,
                 "settings": settings,
             },
-            result_fields=("parents", "warmStartType", "overrides"),
+            # selection: how the parents were chosen (input, defaults, automatic, resume) and why.
+            result_fields=("parents", "warmStartType", "overrides", "selection"),
             result_path="$.run",
         )
         prepare.add_catch(validation_failed("InvalidRunInput"), errors=[VALIDATION_ERROR], result_path="$.error")
@@ -154,7 +250,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
             backoff_rate=parent_poll_backoff_rate,
             timeout=parent_wait_timeout,
             poller=self.validator.function,
-            other_history_events=PIPELINE_FIXED_EVENTS,
+            other_history_events=self.history_events,
         )
 
         validate = self._lambda_step(
@@ -165,7 +261,12 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 "warmStartType": sfn.JsonPath.string_at("$.run.warmStartType"),
                 "request": request,
                 "overrides": sfn.JsonPath.object_at("$.run.overrides"),
-                "executionName": sfn.JsonPath.execution_name,
+                # Rounds name each round's job after "<execution name>-round-<n>".
+                "executionName": (
+                    sfn.JsonPath.string_at(f"{ROUND_STATE_PATH}.executionName")
+                    if rounds is not None
+                    else sfn.JsonPath.execution_name
+                ),
                 "settings": settings,
             },
             result_fields=("request", "report"),
@@ -202,6 +303,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             "parents": sfn.JsonPath.list_at("$.run.parents"),
             "warmStartType": sfn.JsonPath.string_at("$.run.warmStartType"),
             "validation": sfn.JsonPath.object_at("$.validation.report"),
+            "selection": sfn.JsonPath.object_at("$.run.selection"),
+            **(rounds_output() if rounds is not None else {}),
         }
         with_overall = sfn.Pass(
             self,
@@ -224,16 +327,36 @@ class WarmStartTuning(sfn.StateMachineFragment):
             .when(sfn.Condition.is_present("$.tuningJob.OverallBestTrainingJob"), with_overall)
             .otherwise(without_overall)
         )
+        # Without rounds a finished job goes to the result; with them, to the decision
+        # whether another round is worth it.
+        job_done: sfn.IChainable = result
+        first_validation: sfn.IChainable = validate
+        if rounds is not None:
+            decide = decide_next_round(
+                self, function=self.validator.function, rounds=rounds, training_job_limit=training_job_limit
+            )
+            decide.add_catch(
+                validation_failed("InvalidRoundDecision"), errors=[VALIDATION_ERROR], result_path="$.error"
+            )
+            job_done = decide
+            decide.next(another_round(self, next_round_start=next_round(self, validate), done=result))
+            first_validation = start_rounds(self).next(validate)
         self.create_task.add_catch(
             attach_to_existing_job(
-                self, poller=self.validator.function, job_name_prefix=job_name_prefix, failed=failed, done=result
+                self,
+                poller=self.validator.function,
+                job_name_prefix=job_name_prefix,
+                failed=failed,
+                done=job_done,
+                poll=ROUNDS_EXISTING_JOB_POLL if rounds is not None else EXISTING_JOB_POLL,
             ),
             errors=CREATE_ERRORS,
             result_path="$.error",
         )
         self.create_task.add_catch(failed, errors=["States.ALL"], result_path="$.error")
         self._start = prepare
-        prepare.next(self.wait).next(validate).next(self.create_task).next(result)
+        prepare.next(self.wait).next(first_validation)
+        validate.next(self.create_task).next(job_done)
         self._ends = [with_overall, without_overall]
 
     def _lambda_step(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, Names, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -18,8 +20,20 @@ from ..nag import acknowledge_state_machine_findings
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..validator import WarmStartValidator
 from ..waiter.wait_for_tuning_jobs import poll_settings
-from .props import WarmStartType, raise_problems, warm_start_problems
-from .warm_start_tuning import PIPELINE_FIXED_EVENTS, WarmStartTuning
+from .completion_event import COMPLETION_EVENT_EVENTS
+from .completion_event import publish_completion_event as completion_event_step
+from .props import WarmStartType, definition_with_role, raise_problems, static_request, warm_start_type_value
+from .rounds import WarmStartRounds, rounds_timeout
+from .run_lock import RUN_LOCK_EVENTS, max_concurrent_runs_problems, run_lock
+from .triggers import (
+    NewDataTrigger,
+    PipelineSchedule,
+    add_new_data_trigger,
+    add_schedule,
+    definition_channels,
+    execution_input_problems,
+)
+from .warm_start_tuning import WarmStartTuning, fragment_problems
 
 
 class WarmStartTuningPipeline(Construct):
@@ -27,14 +41,17 @@ class WarmStartTuningPipeline(Construct):
 
     Start an execution (by hand, on a schedule, from another workflow) with an optional
     input naming the parents and per-run overrides; see the README's "Execution input".
+    ``schedule`` and ``new_data_trigger`` start it by themselves; ``rounds`` repeats
+    warm-start rounds; at most ``max_concurrent_runs`` run at once; each completed run
+    publishes an EventBridge event (``publish_completion_event``).
 
     Secure by default: the state machine logs ALL events to its own log group, traces with
     X-Ray, has least-privilege roles, and alarms on failed and timed-out executions
     (optionally notifying an SNS topic).
 
     Exposes :attr:`state_machine`, :attr:`validator`, :attr:`log_group`,
-    :attr:`failed_alarm`, :attr:`timed_out_alarm`, :attr:`notification_topic` and
-    ``grant_*`` helpers.
+    :attr:`failed_alarm`, :attr:`timed_out_alarm`, :attr:`notification_topic`,
+    :attr:`schedule` and :attr:`new_data_rule` (when configured) and ``grant_*`` helpers.
     """
 
     def __init__(
@@ -61,6 +78,11 @@ class WarmStartTuningPipeline(Construct):
         existing_notification_topic: Optional[sns.ITopic] = None,
         create_notification_topic: bool = False,
         tracing_enabled: bool = True,
+        rounds: Optional[WarmStartRounds] = None,
+        schedule: Optional[PipelineSchedule] = None,
+        new_data_trigger: Optional[NewDataTrigger] = None,
+        publish_completion_event: bool = True,
+        max_concurrent_runs: Optional[int] = 1,
     ) -> None:
         """
         The warm-start props are those of :class:`WarmStartTuning` (see there). Besides:
@@ -75,6 +97,18 @@ class WarmStartTuningPipeline(Construct):
         :param create_notification_topic: create an SNS topic (encrypted, TLS only) that the
             alarms notify. Default: false.
         :param tracing_enabled: X-Ray tracing of the state machine. Default: true.
+        :param rounds: repeat warm-start rounds until the best objective stops improving
+            (:class:`WarmStartRounds`; needs IdenticalDataAndAlgorithm). Default: one round.
+        :param schedule: start runs on a schedule (:class:`PipelineSchedule`). Default: none.
+        :param new_data_trigger: start a run when a batch of new data is complete in S3
+            (:class:`NewDataTrigger`). Default: none.
+        :param publish_completion_event: put an event on the default EventBridge bus when a
+            run's job completed (source ``warm-start-tuning``, detail = the output).
+            Default: true.
+        :param max_concurrent_runs: a run that starts while this many are running ends at
+            once, successfully, creating nothing (``{"skipped": true}``). None: no limit.
+            Default: 1. The state machine then has a fixed name (derived from its path) so
+            that its role may list its own executions.
         """
         super().__init__(scope, construct_id)
         # Every problem in one error: the pipeline's own conflicts and the fragment's props
@@ -86,7 +120,19 @@ class WarmStartTuningPipeline(Construct):
             problems.append(
                 "conflicting props: give existing_notification_topic or create_notification_topic=True, not both"
             )
-        problems += warm_start_problems(
+        problems += max_concurrent_runs_problems(max_concurrent_runs)
+        if not isinstance(publish_completion_event, bool):
+            problems.append(f"publish_completion_event must be a bool, got {publish_completion_event!r}")
+        if new_data_trigger is not None and not isinstance(new_data_trigger, NewDataTrigger):
+            problems.append(f"new_data_trigger must be a NewDataTrigger, got {type(new_data_trigger).__name__}")
+            new_data_trigger = None
+        if new_data_trigger is not None:
+            problems += new_data_trigger.problems(definition_channels(training_job_definition))
+        # The steps around the fragment: the run lock before it, the event after it.
+        around = (RUN_LOCK_EVENTS if max_concurrent_runs is not None else 0) + (
+            COMPLETION_EVENT_EVENTS if publish_completion_event else 0
+        )
+        fragment_props = dict(
             warm_start_type=warm_start_type,
             tuning_job_config=tuning_job_config,
             training_job_definition=training_job_definition,
@@ -96,29 +142,35 @@ class WarmStartTuningPipeline(Construct):
             tags=tags,
             training_job_limit=training_job_limit,
             failed_parent_policy=failed_parent_policy,
+        )
+        new_data_channels = list(new_data_trigger.channels) if new_data_trigger is not None else None
+        fragment_errors = fragment_problems(
+            rounds=rounds,
+            other_history_events=around,
+            new_data_channels=new_data_channels,
             poll_settings=poll_settings(
                 parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate, parent_wait_timeout
             ),
-            other_history_events=PIPELINE_FIXED_EVENTS,
+            **fragment_props,
         )
+        problems += fragment_errors
+        if schedule is not None:
+            problems += _schedule_problems(
+                schedule, fragment_errors, new_data_channels=new_data_channels, **fragment_props
+            )
         raise_problems(type(self).__name__, problems)
 
         self.tuning = WarmStartTuning(
             self,
             "WarmStartTuning",
-            warm_start_type=warm_start_type,
-            tuning_job_config=tuning_job_config,
-            training_job_definition=training_job_definition,
-            job_name_prefix=job_name_prefix,
-            parents=parents,
-            sagemaker_role=sagemaker_role,
-            tags=tags,
-            training_job_limit=training_job_limit,
-            failed_parent_policy=failed_parent_policy,
             parent_poll_interval=parent_poll_interval,
             parent_poll_max_interval=parent_poll_max_interval,
             parent_poll_backoff_rate=parent_poll_backoff_rate,
             parent_wait_timeout=parent_wait_timeout,
+            rounds=rounds,
+            new_data_channels=new_data_channels,
+            other_history_events=around,
+            **fragment_props,
         )
         self.validator: WarmStartValidator = self.tuning.validator
         self.log_group: logs.ILogGroup = existing_log_group or logs.LogGroup(
@@ -127,12 +179,24 @@ class WarmStartTuningPipeline(Construct):
             **{"retention": logs.RetentionDays.ONE_YEAR, "removal_policy": RemovalPolicy.RETAIN, **(log_group_props or {})},
         )
         wait_timeout = self.tuning.wait.settings.timeout_seconds
+        workflow: sfn.IChainable = self.tuning
+        if publish_completion_event:
+            workflow = self.tuning.next(completion_event_step(self, job_name_prefix=job_name_prefix))
+        # The lock names the state machine in its own policy: a fixed name makes that ARN
+        # known without referencing the resource (which would be a circular dependency).
+        state_machine_name: Optional[str] = None
+        if max_concurrent_runs is not None:
+            state_machine_name = Names.unique_resource_name(self, max_length=80, separator="-")
+            workflow = run_lock(
+                self, max_concurrent_runs=max_concurrent_runs, state_machine_name=state_machine_name, proceed=workflow
+            )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            definition_body=sfn.DefinitionBody.from_chainable(self.tuning),
+            state_machine_name=state_machine_name,
+            definition_body=sfn.DefinitionBody.from_chainable(workflow),
             state_machine_type=sfn.StateMachineType.STANDARD,
-            timeout=state_machine_timeout or Duration.seconds(wait_timeout + 30 * 86400),
+            timeout=state_machine_timeout or rounds_timeout(rounds, wait_timeout),
             tracing_enabled=tracing_enabled,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
             comment=f"Warm-start tuning pipeline for jobs '{job_name_prefix}-*' (cdk-warm-start-tuning)",
@@ -157,6 +221,13 @@ class WarmStartTuningPipeline(Construct):
         self.failed_alarm = self._alarm("ExecutionsFailed", self.state_machine.metric_failed(), "failed")
         self.timed_out_alarm = self._alarm("ExecutionsTimedOut", self.state_machine.metric_timed_out(), "timed out")
 
+        self.schedule: Optional[scheduler.Schedule] = (
+            add_schedule(self, self.state_machine, schedule) if schedule is not None else None
+        )
+        self.new_data_rule: Optional[events.Rule] = (
+            add_new_data_trigger(self, self.state_machine, new_data_trigger) if new_data_trigger is not None else None
+        )
+
     def _alarm(self, construct_id: str, metric: cloudwatch.Metric, what: str) -> cloudwatch.Alarm:
         alarm = metric.with_(period=Duration.minutes(5), statistic="Sum").create_alarm(
             self,
@@ -178,3 +249,44 @@ class WarmStartTuningPipeline(Construct):
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` list and describe executions and read their history."""
         return self.state_machine.grant_read(grantee)
+
+
+def _schedule_problems(
+    schedule: Any,
+    fragment_errors: list[str],
+    *,
+    new_data_channels: Optional[list[str]],
+    warm_start_type: Any,
+    tuning_job_config: Any,
+    training_job_definition: Any,
+    job_name_prefix: Any,
+    parents: Any,
+    sagemaker_role: Optional[iam.IRole],
+    tags: Any,
+    training_job_limit: Any,
+    failed_parent_policy: Any,
+) -> list[str]:
+    """The schedule's own problems, and what the prepare step would reject in its input."""
+    if not isinstance(schedule, PipelineSchedule):
+        return [f"schedule must be a PipelineSchedule, got {type(schedule).__name__}"]
+    if not isinstance(schedule.expression, scheduler.ScheduleExpression):
+        return [f"schedule.expression must be an aws_scheduler.ScheduleExpression, got {schedule.expression!r}"]
+    if schedule.input is not None and not isinstance(schedule.input, Mapping):
+        return [f"schedule.input must be a dict (the execution input), got {type(schedule.input).__name__}"]
+    if fragment_errors:
+        return []  # the input cannot be judged against props that are wrong themselves
+    role_arn = sagemaker_role.role_arn if sagemaker_role is not None else training_job_definition.get("RoleArn")
+    settings: dict[str, Any] = {
+        "jobNamePrefix": job_name_prefix,
+        "trainingJobLimit": training_job_limit,
+        "failedParentPolicy": failed_parent_policy,
+    }
+    if new_data_channels is not None:
+        settings["newDataChannels"] = new_data_channels
+    return execution_input_problems(
+        "schedule.input",
+        schedule.execution_input(),
+        request=static_request(tuning_job_config, definition_with_role(training_job_definition, role_arn), tags),
+        defaults={"parents": list(parents or []), "warmStartType": warm_start_type_value(warm_start_type)},
+        settings=settings,
+    )

@@ -1,0 +1,111 @@
+"""6. Composition: the completion event other stacks react to, and at most one run in
+flight per pipeline (a second start ends cleanly, creating nothing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from warm_start_tuning.local import LocalEngine
+from warm_start_tuning.pipeline.completion_event import COMPLETION_EVENT_DETAIL_TYPE, COMPLETION_EVENT_SOURCE
+
+
+def _subscribe(engine: LocalEngine) -> str:
+    """What a reacting stack does: a rule on the default bus, here delivering to a queue."""
+    sqs = engine.client("sqs")
+    queue_url = sqs.create_queue(QueueName="completed-jobs")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = engine.client("events")
+    events.put_rule(
+        Name="warm-start-tuning-completed",
+        EventPattern=json.dumps({"source": [COMPLETION_EVENT_SOURCE], "detail-type": [COMPLETION_EVENT_DETAIL_TYPE]}),
+    )
+    events.put_targets(Rule="warm-start-tuning-completed", Targets=[{"Id": "queue", "Arn": queue_arn}])
+    return queue_url
+
+
+def _received(engine: LocalEngine, queue_url: str) -> list[dict]:
+    messages = engine.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_a_completed_run_puts_an_event_with_the_best_training_job(engine: LocalEngine, synthesized) -> None:
+    queue_url = _subscribe(engine)
+    engine.sagemaker.add_tuning_job("auto-parent")
+    arn = synthesized.deploy(engine, synthesized.features.automatic)
+
+    result = engine.run(arn, {"parents": ["auto-parent"]})
+
+    assert result.status == "SUCCEEDED", result.cause
+    (event,) = _received(engine, queue_url)
+    assert event["source"] == "warm-start-tuning"
+    assert event["detail-type"] == "Warm-start tuning job completed"
+    # The detail is the execution output; the output is not the PutEvents response.
+    assert event["detail"] == result.output
+    assert event["detail"]["bestTrainingJob"]["TrainingJobName"].startswith(result.output["tuningJobName"])
+    assert "FailedEntryCount" not in result.output and "Entries" not in result.output
+    assert [name for name, _ in result.states_entered][-1] == "PublishCompletionEvent"
+
+
+def test_without_the_event_nothing_is_published(engine: LocalEngine, synthesized) -> None:
+    queue_url = _subscribe(engine)
+    engine.sagemaker.add_tuning_job("free-parent")
+    arn = synthesized.deploy(engine, synthesized.features.unlocked)
+
+    result = engine.run(arn, {})
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert _received(engine, queue_url) == []
+
+
+@pytest.fixture
+def hourly_engine() -> Iterator[LocalEngine]:
+    """Two executions must overlap: one simulated hour per real second."""
+    with LocalEngine(time_scale=3600) as running:
+        yield running
+
+
+def _start_two(engine: LocalEngine, arn: str, execution_input: dict) -> tuple[str, str]:
+    first = engine.start_execution(arn, execution_input, name="first")
+    # The second start comes a moment later, as two real starts do.
+    engine.clock.advance(1)
+    second = engine.start_execution(arn, execution_input, name="second")
+    return first, second
+
+
+def test_a_second_start_while_one_runs_ends_cleanly_without_a_job(hourly_engine: LocalEngine, synthesized) -> None:
+    engine = hourly_engine
+    # The parent is still running: the first run waits for it, and is in flight meanwhile.
+    engine.sagemaker.add_tuning_job("sched-parent", status_path=[("InProgress", 3600), ("Completed", None)])
+    arn = synthesized.deploy(engine, synthesized.features.scheduled)
+    running = engine.sagemaker.jobs
+
+    first, second = _start_two(engine, arn, {"parents": ["sched-parent"]})
+    skipped = engine.wait(second, timeout_s=30)
+
+    assert skipped.status == "SUCCEEDED", skipped.cause
+    assert skipped.output["skipped"] is True
+    assert "2 executions of this pipeline are running and at most 1 may run at once" in skipped.output["reason"]
+    assert [name for name, _ in skipped.states_entered] == [
+        "CheckRunsInFlight", "RunLockDecision", "RunInFlight?", "SkipThisRun", "AnotherRunInFlight",
+    ]
+    assert engine.sagemaker.jobs == running  # the second run created nothing
+
+    proceeded = engine.wait(first, timeout_s=60)
+    assert proceeded.status == "SUCCEEDED", proceeded.cause
+    assert proceeded.output["parents"] == ["sched-parent"]
+    assert sorted(engine.sagemaker.jobs) == sorted([*running, proceeded.output["tuningJobName"]])
+
+
+def test_without_the_lock_both_runs_proceed(hourly_engine: LocalEngine, synthesized) -> None:
+    engine = hourly_engine
+    engine.sagemaker.add_tuning_job("free-parent", status_path=[("InProgress", 3600), ("Completed", None)])
+    arn = synthesized.deploy(engine, synthesized.features.unlocked)
+
+    first, second = _start_two(engine, arn, {})
+    results = [engine.wait(first, timeout_s=60), engine.wait(second, timeout_s=60)]
+
+    assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"]
+    assert len({r.output["tuningJobName"] for r in results}) == 2

@@ -472,7 +472,7 @@ class LocalEngine:
                 self.stop(
                     execution_arn, error="LocalEngine.Timeout", cause=f"still running after {timeout_s} s"
                 )
-                result = self.result(execution_arn)
+                result = self._settled_result(execution_arn)
                 raise ExecutionTimeout(
                     f"{execution_arn} still running after {timeout_s} real seconds "
                     f"({self.clock.elapsed():.0f} simulated); it was stopped",
@@ -507,6 +507,16 @@ class LocalEngine:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
+
+    def _settled_result(self, execution_arn: str, grace_s: float = 5.0) -> ExecutionResult:
+        """The result once a stop has taken effect: moto's worker ends the execution on
+        its own thread, so the status may read RUNNING for a moment after stop()."""
+        give_up = time.monotonic() + grace_s
+        result = self.result(execution_arn)
+        while result.status not in _TERMINAL and time.monotonic() < give_up:
+            time.sleep(_POLL_REAL_SECONDS)
+            result = self.result(execution_arn)
+        return result
 
     def result(self, execution_arn: str) -> ExecutionResult:
         """The execution as it is now."""

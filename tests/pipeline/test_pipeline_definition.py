@@ -138,7 +138,7 @@ def test_create_runs_sync_with_the_planned_request_and_catches_failure(states):
     }
     assert anything_else == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TuningJobFailed"}
     (retry,) = create["Retry"]
-    assert retry["ErrorEquals"] == already_exists["ErrorEquals"] and retry["MaxAttempts"] == 2
+    assert retry["ErrorEquals"] == ["SageMaker.AmazonSageMakerException"] and retry["MaxAttempts"] == 2
 
 
 def test_a_job_that_already_exists_is_waited_for_not_created_again(states):

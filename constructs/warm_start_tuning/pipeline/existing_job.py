@@ -38,6 +38,9 @@ EXISTING_JOB_EVENTS = existing_job_events(EXISTING_JOB_POLL)
 # Errors under which SageMaker's "already exists" can arrive from the optimized
 # integration; the Choice then looks at the cause text.
 CREATE_ERRORS = ["SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerException"]
+# Worth another attempt: throttling and transient service errors arrive as the generic
+# exception. "already exists" (ResourceInUse) never passes by retrying: it is caught.
+RETRYABLE_CREATE_ERRORS = ["SageMaker.AmazonSageMakerException"]
 
 
 def attach_to_existing_job(

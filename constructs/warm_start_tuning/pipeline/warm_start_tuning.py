@@ -19,6 +19,7 @@ from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wai
 from ..waiter.wait_for_tuning_jobs import RETRYABLE_POLL_ERRORS, VALIDATION_ERROR, poll_settings
 from .existing_job import (
     CREATE_ERRORS,
+    RETRYABLE_CREATE_ERRORS,
     EXISTING_JOB_EVENTS,
     EXISTING_JOB_POLL,
     TUNING_JOB_FAILED_ERROR,
@@ -292,7 +293,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
         # Retry what may pass: the deterministic job name makes a retry that follows an
         # accepted first attempt end in "already exists", which attaches to that job.
         self.create_task.add_retry(
-            errors=CREATE_ERRORS, interval=Duration.seconds(10), backoff_rate=2, max_attempts=2
+            errors=RETRYABLE_CREATE_ERRORS, interval=Duration.seconds(10), backoff_rate=2, max_attempts=2
         )
 
         common = {

@@ -200,11 +200,16 @@ def test_rounds_loop_back_to_the_validation(template, features):
     assert states["CreateTuningJob"]["Next"] == "DecideNextRound"
     assert states["ExistingJobCompleted?"]["Choices"][0]["Next"] == "DecideNextRound"
     decide = states["DecideNextRound"]
-    assert decide["Parameters"]["action"] == "nextRound"
-    assert decide["Parameters"]["settings"] == {
+    assert decide["Resource"].endswith(":states:::lambda:invoke")
+    payload = decide["Parameters"]["Payload"]
+    assert payload["action"] == "nextRound"
+    assert payload["settings"] == {
         "maxRounds": 3, "minImprovement": 0.0, "trainingJobsStep": 5, "trainingJobLimit": 500,
     }
-    assert decide["Parameters"]["tuningJob.$"] == "$.tuningJob"
+    assert payload["tuningJob.$"] == "$.tuningJob"
+    assert decide["ResultSelector"] == {
+        f"{field}.$": f"$.Payload.{field}" for field in ("continue", "reason", "rounds", "round", "next")
+    }
     assert decide["ResultPath"] == "$.decision"
     assert decide["Catch"] == [
         {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidRoundDecision"}

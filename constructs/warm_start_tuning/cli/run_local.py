@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..local.jsonpath import resolve_path
+
 NAME = "run-local"
 HELP = (
     "Run a synthesized pipeline end to end on the local engine (simulated SageMaker and "
@@ -310,24 +312,6 @@ def template_source(args: argparse.Namespace) -> Iterator[TemplateSource]:
 
 
 # --- showing a run ---------------------------------------------------------------------
-
-_PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
-
-
-def resolve_path(data: Any, path: Any) -> Any:
-    """A plain JSONPath (``$.a.b[0]``) in ``data``; None when absent."""
-    if not isinstance(path, str) or not path.startswith("$"):
-        return None
-    value = data
-    for name, index in _PATH_TOKEN.findall(path[1:]):
-        if name:
-            value = value.get(name) if isinstance(value, Mapping) else None
-        else:
-            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
-        if value is None:
-            return None
-    return value
-
 
 def _statuses_near(data: Any, choice: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The poll result a Choice looks at (``{"statuses": {...}}`` next to its variables)."""

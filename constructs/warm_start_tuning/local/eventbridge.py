@@ -21,6 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .jsonpath import resolve_path
+
 __all__ = ["matches", "s3_object_created_event", "target_input"]
 
 _MISSING = object()
@@ -131,18 +133,7 @@ def _numeric(conditions: list[Any], value: float) -> bool:
 
 def _path(event: Any, path: str) -> Any:
     """A simple JSONPath (``$``, ``$.a.b``, ``$.a[0]``) into the event; None when absent."""
-    if path == "$":
-        return event
-    value = event
-    for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path[1:]):
-        name, index = part
-        if name:
-            value = value.get(name) if isinstance(value, Mapping) else None
-        else:
-            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
-        if value is None:
-            return None
-    return value
+    return resolve_path(event, path)
 
 
 def target_input(target: Mapping[str, Any], event: Mapping[str, Any]) -> Any:

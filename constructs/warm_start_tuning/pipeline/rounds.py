@@ -27,7 +27,7 @@ from constructs import Construct
 
 from ..rules import PollSettings
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS
-from ..waiter.wait_for_tuning_jobs import RETRYABLE_POLL_ERRORS
+from ..validator.invoke import invoke_validator
 from .existing_job import EXISTING_JOB_POLL, existing_job_events
 
 IDENTICAL_DATA_AND_ALGORITHM = "IdenticalDataAndAlgorithm"
@@ -147,34 +147,28 @@ def decide_next_round(
     scope: Construct, *, function: lambda_.IFunction, rounds: WarmStartRounds, training_job_limit: int
 ) -> tasks.LambdaInvoke:
     """The nextRound action: record the finished round, decide whether to go on."""
-    step = tasks.LambdaInvoke(
+    return invoke_validator(
         scope,
         "DecideNextRound",
+        function=function,
         comment="Record the round's best objective; another round if it improved enough",
-        lambda_function=function,
-        payload=sfn.TaskInput.from_object(
-            {
-                "action": "nextRound",
-                "round": sfn.JsonPath.number_at(f"{ROUND_STATE_PATH}.round"),
-                "rounds": sfn.JsonPath.list_at(f"{ROUND_STATE_PATH}.rounds"),
-                "tuningJob": sfn.JsonPath.object_at("$.tuningJob"),
-                "run": {
-                    "parents": sfn.JsonPath.list_at("$.run.parents"),
-                    "warmStartType": sfn.JsonPath.string_at("$.run.warmStartType"),
-                    "overrides": sfn.JsonPath.object_at("$.run.overrides"),
-                },
-                # With the limit, the rounds stop (cleanly, with the reason) before a round
-                # whose training jobs and its parent's would exceed it.
-                "settings": {**rounds.to_settings(), "trainingJobLimit": training_job_limit},
-            }
-        ),
-        # The decision as the Lambda returns it: "next" is only there when it goes on.
-        payload_response_only=True,
-        retry_on_service_exceptions=False,
+        payload={
+            "action": "nextRound",
+            "round": sfn.JsonPath.number_at(f"{ROUND_STATE_PATH}.round"),
+            "rounds": sfn.JsonPath.list_at(f"{ROUND_STATE_PATH}.rounds"),
+            "tuningJob": sfn.JsonPath.object_at("$.tuningJob"),
+            "run": {
+                "parents": sfn.JsonPath.list_at("$.run.parents"),
+                "warmStartType": sfn.JsonPath.string_at("$.run.warmStartType"),
+                "overrides": sfn.JsonPath.object_at("$.run.overrides"),
+            },
+            # With the limit, the rounds stop (cleanly, with the reason) before a round
+            # whose training jobs and its parent's would exceed it.
+            "settings": {**rounds.to_settings(), "trainingJobLimit": training_job_limit},
+        },
+        result_fields=("continue", "reason", "rounds", "round", "next"),
         result_path=DECISION_PATH,
     )
-    step.add_retry(errors=RETRYABLE_POLL_ERRORS, interval=Duration.seconds(5), backoff_rate=2, max_attempts=5)
-    return step
 
 
 def next_round(scope: Construct, validate: sfn.IChainable) -> sfn.Pass:

@@ -16,7 +16,8 @@ from ..tasks import SageMakerCreateHyperParameterTuningJob
 from ..validator import WarmStartValidator
 from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
-from ..waiter.wait_for_tuning_jobs import RETRYABLE_POLL_ERRORS, VALIDATION_ERROR, poll_settings
+from ..validator.invoke import invoke_validator
+from ..waiter.wait_for_tuning_jobs import VALIDATION_ERROR, poll_settings
 from .existing_job import (
     CREATE_ERRORS,
     RETRYABLE_CREATE_ERRORS,
@@ -363,18 +364,15 @@ class WarmStartTuning(sfn.StateMachineFragment):
     def _lambda_step(
         self, state_id: str, comment: str, payload: dict, *, result_fields: Sequence[str], result_path: str
     ) -> tasks.LambdaInvoke:
-        step = tasks.LambdaInvoke(
+        return invoke_validator(
             self,
             state_id,
+            function=self.validator.function,
             comment=comment,
-            lambda_function=self.validator.function,
-            payload=sfn.TaskInput.from_object(payload),
-            retry_on_service_exceptions=False,
-            result_selector={field: sfn.JsonPath.string_at(f"$.Payload.{field}") for field in result_fields},
+            payload=payload,
+            result_fields=result_fields,
             result_path=result_path,
         )
-        step.add_retry(errors=RETRYABLE_POLL_ERRORS, interval=Duration.seconds(5), backoff_rate=2, max_attempts=5)
-        return step
 
     @property
     def start_state(self) -> sfn.State:

@@ -7,11 +7,11 @@ from typing import Optional, Sequence, Union
 from aws_cdk import Duration, Token
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..rules import MAX_PARENTS, PollSettings, check_job_name
 from ..validator import WarmStartValidator
+from ..validator.invoke import invoke_validator
 from .history_budget import (
     HISTORY_EVENT_LIMIT,
     WaitBudget,
@@ -20,15 +20,8 @@ from .history_budget import (
     wait_budget,
 )
 
-# Errors worth another attempt: the Lambda service's own, and AWS API errors that the
-# handler lets through unchanged (botocore raises them as ClientError: throttling above all).
-RETRYABLE_POLL_ERRORS = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-    "ClientError",
-]
+# What the poll step keeps of the handler's answer (the poll contract).
+POLL_RESULT_FIELDS = ("iteration", "waitedSeconds", "allTerminal", "missing", "statuses", "nextWaitSeconds", "timedOut")
 
 NOT_FOUND_ERROR = "ParentTuningJobNotFound"
 TIMEOUT_ERROR = "ParentWaitTimeout"
@@ -102,42 +95,22 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             result=sfn.Result.from_object({"iteration": 0, "waitedSeconds": 0}),
             result_path=result_path,
         )
-        poll = tasks.LambdaInvoke(
+        poll = invoke_validator(
             self,
             "PollParentJobs",
+            function=function,
             comment="Describe every job in one call; compute the next backed-off wait",
-            lambda_function=function,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "action": "poll",
-                    "jobs": jobs_field,
-                    "poll": {
-                        "iteration": sfn.JsonPath.number_at(f"{result_path}.iteration"),
-                        "waitedSeconds": sfn.JsonPath.number_at(f"{result_path}.waitedSeconds"),
-                    },
-                    "settings": self.settings.to_event(),
-                }
-            ),
-            retry_on_service_exceptions=False,
-            result_selector={
-                field: sfn.JsonPath.string_at(f"$.Payload.{field}")
-                for field in (
-                    "iteration",
-                    "waitedSeconds",
-                    "allTerminal",
-                    "missing",
-                    "statuses",
-                    "nextWaitSeconds",
-                    "timedOut",
-                )
+            payload={
+                "action": "poll",
+                "jobs": jobs_field,
+                "poll": {
+                    "iteration": sfn.JsonPath.number_at(f"{result_path}.iteration"),
+                    "waitedSeconds": sfn.JsonPath.number_at(f"{result_path}.waitedSeconds"),
+                },
+                "settings": self.settings.to_event(),
             },
+            result_fields=POLL_RESULT_FIELDS,
             result_path=result_path,
-        )
-        poll.add_retry(
-            errors=RETRYABLE_POLL_ERRORS,
-            interval=Duration.seconds(5),
-            backoff_rate=2,
-            max_attempts=5,
         )
         invalid = sfn.Fail(
             self,

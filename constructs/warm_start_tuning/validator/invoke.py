@@ -1,0 +1,47 @@
+"""One way to call the validator Lambda from a state machine, with one Retry policy."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+# Errors worth another attempt: the Lambda service's own, and AWS API errors that the
+# handler lets through unchanged (botocore raises them as ClientError: throttling above all).
+RETRYABLE_VALIDATOR_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "ClientError",
+]
+
+
+def invoke_validator(
+    scope: Construct,
+    state_id: str,
+    *,
+    function: lambda_.IFunction,
+    comment: str,
+    payload: Mapping[str, Any],
+    result_fields: Sequence[str],
+    result_path: str,
+) -> tasks.LambdaInvoke:
+    """A ``lambda:invoke`` step whose result is ``result_fields`` of the handler's answer,
+    retried with backoff on throttling and Lambda service errors."""
+    step = tasks.LambdaInvoke(
+        scope,
+        state_id,
+        comment=comment,
+        lambda_function=function,
+        payload=sfn.TaskInput.from_object(dict(payload)),
+        retry_on_service_exceptions=False,
+        result_selector={field: sfn.JsonPath.string_at(f"$.Payload.{field}") for field in result_fields},
+        result_path=result_path,
+    )
+    step.add_retry(errors=RETRYABLE_VALIDATOR_ERRORS, interval=Duration.seconds(5), backoff_rate=2, max_attempts=5)
+    return step

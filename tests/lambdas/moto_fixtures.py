@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+
+# The one module that touches moto internals (moto has no API for a job's status).
+from warm_start_tuning.local.moto_internals import set_moto_tuning_job
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
@@ -84,32 +87,17 @@ def create_parent(client: Any, name: str, request: dict[str, Any] | None = None)
     client.create_hyper_parameter_tuning_job(HyperParameterTuningJobName=name, **body)
 
 
-def _moto_job(name: str) -> Any:
-    """moto's own record of a tuning job: the only touch of moto internals in these tests
-    (moto has no API to change a job's status or creation time)."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sagemaker.models import sagemaker_backends
-
-    return sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].hyper_parameter_tuning_jobs[name]
-
-
 def set_status(name: str, status: str, *, completed: int | None = None, stopped: int | None = None) -> None:
     """Drive a moto tuning job to ``status`` (they are born Completed) and optionally set
     its Completed / Stopped training-job counters."""
-    job = _moto_job(name)
-    job.hyper_parameter_tuning_job_status = status
-    if completed is not None:
-        job.training_job_status_counters["Completed"] = completed
-    if stopped is not None:
-        job.training_job_status_counters["Stopped"] = stopped
+    counters = {key: value for key, value in (("Completed", completed), ("Stopped", stopped)) if value is not None}
+    set_moto_tuning_job(name, region=REGION, status=status, counters=counters)
 
 
 def set_creation_time(name: str, created: datetime) -> None:
     """Give a moto tuning job its CreationTime (they are born "now", so jobs created in one
     test would otherwise tie or order by chance)."""
-    if created.tzinfo is not None:  # moto keeps naive UTC times and sorts on them
-        created = created.astimezone(timezone.utc).replace(tzinfo=None)
-    _moto_job(name).creation_time = created
+    set_moto_tuning_job(name, region=REGION, creation_time=created)
 
 
 def valid_event(parents: list[str], **changes: Any) -> dict[str, Any]:

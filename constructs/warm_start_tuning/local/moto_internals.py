@@ -58,6 +58,7 @@ __all__ = [
     "REQUIRED",
     "Hooks",
     "MotoInternalsChanged",
+    "set_moto_tuning_job",
     "check_internals",
     "install",
     "installed",
@@ -181,6 +182,15 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ("moto.sagemaker.models", "SageMakerModelBackend.describe_training_job", None),
     ("moto.sagemaker.models", "SageMakerModelBackend.create_model", None),
     ("moto.sagemaker.models", "SageMakerModelBackend.create_endpoint_config", None),
+    ("moto.sagemaker.models", "sagemaker_backends", None),
+    ("moto.core", "DEFAULT_ACCOUNT_ID", None),
+    (
+        "moto.sagemaker.models",
+        "HyperParameterTuningJob.__init__",
+        "self.hyper_parameter_tuning_job_status",
+    ),
+    ("moto.sagemaker.models", "HyperParameterTuningJob.__init__", "self.training_job_status_counters"),
+    ("moto.sagemaker.models", "HyperParameterTuningJob.__init__", "self.creation_time"),
 )
 
 
@@ -958,3 +968,32 @@ def join_execution_threads(timeout: float) -> None:
 
 def is_installed() -> bool:
     return _ACTIVE is not None
+
+
+def set_moto_tuning_job(
+    name: str,
+    *,
+    region: str,
+    status: str | None = None,
+    counters: dict[str, int] | None = None,
+    creation_time: _datetime.datetime | None = None,
+) -> None:
+    """Change a tuning job in moto's own SageMaker backend (plain ``mock_aws``, no engine).
+
+    moto has no API for a job's status, training-job counters or creation time (its jobs
+    are born Completed, "now"); the validator's handler tests need other ones.
+    """
+    check_internals()
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sagemaker.models import sagemaker_backends
+
+    job = sagemaker_backends[DEFAULT_ACCOUNT_ID][region].hyper_parameter_tuning_jobs[name]
+    if status is not None:
+        job.hyper_parameter_tuning_job_status = status
+    for counter, value in (counters or {}).items():
+        job.training_job_status_counters[counter] = value
+    if creation_time is not None:
+        # moto keeps naive UTC times and sorts on them.
+        if creation_time.tzinfo is not None:
+            creation_time = creation_time.astimezone(_datetime.timezone.utc).replace(tzinfo=None)
+        job.creation_time = creation_time

@@ -56,7 +56,10 @@ def test_a_new_batch_runs_on_its_own_uris(engine: LocalEngine, synthesized) -> N
     assert target["Arn"] == {"Ref": synthesized.logical_id(synthesized.features.new_data)}
     event = s3_object_created_event(BUCKET, "incoming/2024-06-01/_SUCCESS")
     execution_input = target_input(target, event)
-    assert execution_input == {"newObject": {"bucket": BUCKET, "key": "incoming/2024-06-01/_SUCCESS"}}
+    assert execution_input == {
+        "warmStartType": "TransferLearning",
+        "newObject": {"bucket": BUCKET, "key": "incoming/2024-06-01/_SUCCESS"},
+    }
 
     result = engine.run(arn, execution_input)
 

@@ -314,7 +314,7 @@ def test_the_new_data_rule_matches_markers_and_passes_the_object(template, featu
     (target,) = rule["Properties"]["Targets"]
     assert target["InputTransformer"] == {
         "InputPathsMap": {"detail-bucket-name": "$.detail.bucket.name", "detail-object-key": "$.detail.object.key"},
-        "InputTemplate": '{"newObject":{"bucket":<detail-bucket-name>,"key":<detail-object-key>}}',
+        "InputTemplate": '{"warmStartType":"TransferLearning","newObject":{"bucket":<detail-bucket-name>,"key":<detail-object-key>}}',
     }
 
 

@@ -242,6 +242,9 @@ def add_new_data_trigger(
             state_machine,
             input=events.RuleTargetInput.from_object(
                 {
+                    # New data is a different data set: IdenticalDataAndAlgorithm would
+                    # always be rejected (DATA_CHANGED), so these runs transfer learning.
+                    "warmStartType": "TransferLearning",
                     "newObject": {
                         "bucket": events.EventField.from_path("$.detail.bucket.name"),
                         "key": events.EventField.from_path("$.detail.object.key"),

@@ -63,6 +63,18 @@ def _invalid(message: str) -> Violation:
     return Violation(INVALID_REQUEST, message)
 
 
+def _writable(container: dict[str, Any], key: str, kind: type, violations: list[Violation],
+              problem: str) -> Any:
+    """``container[key]`` for an override to write into, created empty when absent;
+    None (with ``problem`` recorded) when the request holds something else there."""
+    if container.get(key) is None:
+        container[key] = kind()
+    if not isinstance(container[key], kind):
+        violations.append(_invalid(problem))
+        return None
+    return container[key]
+
+
 def is_job_name(value: Any) -> bool:
     """True when ``value`` passes SageMaker's tuning-job name rule (1-32 characters)."""
     return job_name_problem(value) is None
@@ -160,13 +172,9 @@ def _merge_input_data(
             violations.append(_invalid(problem))
     if not valid:
         return
-    if definition.get("InputDataConfig") is None:
-        definition["InputDataConfig"] = []
-    channels = definition["InputDataConfig"]
-    if not isinstance(channels, list):
-        violations.append(
-            _invalid("overrides.inputData needs TrainingJobDefinition.InputDataConfig to be a list")
-        )
+    channels = _writable(definition, "InputDataConfig", list, violations,
+                         "overrides.inputData needs TrainingJobDefinition.InputDataConfig to be a list")
+    if channels is None:
         return
     # A new channel copies the first channel's settings (content type, input mode...),
     # as the user wrote them, before this override changes anything.
@@ -191,16 +199,10 @@ def _merge_static_hyperparameters(
             )
         )
         return
-    statics = definition.get("StaticHyperParameters")
+    statics = _writable(definition, "StaticHyperParameters", dict, violations,
+                        "overrides.staticHyperParameters needs "
+                        "TrainingJobDefinition.StaticHyperParameters to be an object")
     if statics is None:
-        statics = definition["StaticHyperParameters"] = {}
-    if not isinstance(statics, dict):
-        violations.append(
-            _invalid(
-                "overrides.staticHyperParameters needs "
-                "TrainingJobDefinition.StaticHyperParameters to be an object"
-            )
-        )
         return
     for name, value in values.items():
         if not isinstance(name, str) or not 1 <= len(name) <= _MAX_HP_NAME_LENGTH:
@@ -251,16 +253,10 @@ def _merge_resource_limits(
             )
         )
         return
-    limits = config.get("ResourceLimits")
+    limits = _writable(config, "ResourceLimits", dict, violations,
+                       "overrides.maxTrainingJobs/maxParallelTrainingJobs need "
+                       "HyperParameterTuningJobConfig.ResourceLimits to be an object")
     if limits is None:
-        limits = config["ResourceLimits"] = {}
-    if not isinstance(limits, dict):
-        violations.append(
-            _invalid(
-                "overrides.maxTrainingJobs/maxParallelTrainingJobs need "
-                "HyperParameterTuningJobConfig.ResourceLimits to be an object"
-            )
-        )
         return
     limits.update(wanted)
 

@@ -226,6 +226,20 @@ def test_rule_violation_ends_in_validation_error_and_creates_nothing(
 # --- AWS trouble -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("raw_input", ['"hello"', "[1, 2]", "7", "true"])
+def test_input_that_is_not_an_object_is_a_validation_error_not_a_runtime_error(
+    pipeline: Pipeline, raw_input: str
+) -> None:
+    parents = [parent["HyperParameterTuningJobName"] for parent in pipeline.add_parents()]
+    # A str is passed to StartExecution as the JSON text itself.
+    result = pipeline.engine.run(pipeline.arn, raw_input, name="odd-input")
+    assert result.status == "FAILED" and result.error == "WarmStartValidationError"
+    assert violation_codes(result) == {"INVALID_REQUEST"}
+    assert "execution input must be a JSON object" in result.cause_json()["errorMessage"]
+    assert "PollParentJobs" not in entered(result)
+    assert_nothing_created(pipeline, parents)
+
+
 @pytest.fixture
 def instant_sdk_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore's own backoff sleeps real seconds (up to 15 s for 4 throttles): the local

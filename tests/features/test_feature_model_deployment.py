@@ -23,7 +23,7 @@ def test_the_fragment_sits_between_preprocessing_and_deployment(synthesized) -> 
     definition = _definition(synthesized)
     states = definition["States"]
     assert definition["StartAt"] == "Preprocess"
-    assert states["Preprocess"]["Next"] == "PrepareRun"
+    assert states["Preprocess"]["Next"] == "ReadRunInput"
     for result in ("Result", "ResultWithOverallBest"):
         assert states[result]["Next"] == "DescribeBestTrainingJob"
     assert states["DescribeBestTrainingJob"]["Parameters"] == {"TrainingJobName.$": "$.bestTrainingJob.TrainingJobName"}

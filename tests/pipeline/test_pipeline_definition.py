@@ -32,7 +32,13 @@ def test_state_order_lock_prepare_wait_validate_create_result_event(template):
     states = definition["States"]
     # The run lock (max_concurrent_runs=1 by default) comes first, then the run itself.
     assert definition["StartAt"] == "CheckRunsInFlight"
-    assert states["RunAllowed"]["Next"] == "PrepareRun"
+    assert states["RunAllowed"]["Next"] == "ReadRunInput"
+    assert states["ReadRunInput"] == {
+        "Type": "Pass",
+        "Comment": "Keep the input, whatever its shape, for the prepare step to judge",
+        "Parameters": {"input.$": "$"},
+        "Next": "PrepareRun",
+    }
     assert states["PrepareRun"]["Next"] == "StartParentWait"
     assert states["StartParentWait"]["Next"] == "PollParentJobs"
     assert states["PollParentJobs"]["Next"] == "AllParentJobsTerminal?"
@@ -49,7 +55,7 @@ def test_state_order_lock_prepare_wait_validate_create_result_event(template):
 def test_prepare_passes_whole_input_defaults_and_settings(states):
     payload = states["PrepareRun"]["Parameters"]["Payload"]
     assert payload["action"] == "prepare"
-    assert payload["input.$"] == "$"
+    assert payload["input.$"] == "$.input"
     assert states["PrepareRun"]["ResultSelector"]["selection.$"] == "$.Payload.selection"
     assert payload["defaults"] == {"parents": ["imgcls-parent-1"], "warmStartType": "IdenticalDataAndAlgorithm"}
     assert payload["settings"] == {"jobNamePrefix": "imgcls", "trainingJobLimit": 500, "failedParentPolicy": "reject"}

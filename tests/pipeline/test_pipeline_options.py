@@ -260,7 +260,7 @@ def test_the_run_lock_comes_first_and_lists_only_its_own_executions(template, fe
         "Type": "Pass",
         "Parameters": {"input.$": "$$.Execution.Input"},
         "OutputPath": "$.input",
-        "Next": "PrepareRun",
+        "Next": "ReadRunInput",
     }
     assert states["AnotherRunInFlight"]["Type"] == "Succeed"
     # A fixed name, so that the role can name the state machine without referencing it.
@@ -273,7 +273,7 @@ def test_the_run_lock_comes_first_and_lists_only_its_own_executions(template, fe
 
 def test_without_the_lock_the_name_is_left_to_cloudformation(template, features):
     definition = state_machine_definition(template, logical_id(features.unlocked))
-    assert definition["StartAt"] == "PrepareRun"
+    assert definition["StartAt"] == "ReadRunInput"
     machine = template.find_resources("AWS::StepFunctions::StateMachine")[logical_id(features.unlocked)]
     assert "StateMachineName" not in machine["Properties"]
     assert all(s["Action"] != "states:ListExecutions" for s in role_statements(template, features.unlocked))

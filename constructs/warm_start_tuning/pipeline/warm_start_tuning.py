@@ -46,10 +46,12 @@ from .rounds import (
     start_rounds,
 )
 
-# Fixed steps around the wait: prepare and validate (Lambda tasks), create (.sync task,
-# which also writes a few more events while SageMaker runs), the result Choice + Pass,
-# execution started/succeeded, and the path that attaches to an existing job.
-PIPELINE_FIXED_EVENTS = 2 * TASK_EVENTS + 2 * TASK_EVENTS + CHOICE_EVENTS + PASS_EVENTS + 2 + EXISTING_JOB_EVENTS
+# Fixed steps around the wait: the input Pass, prepare and validate (Lambda tasks), create
+# (.sync task, which also writes a few more events while SageMaker runs), the result
+# Choice + Pass, execution started/succeeded, and the path that attaches to an existing job.
+PIPELINE_FIXED_EVENTS = (
+    PASS_EVENTS + 2 * TASK_EVENTS + 2 * TASK_EVENTS + CHOICE_EVENTS + PASS_EVENTS + 2 + EXISTING_JOB_EVENTS
+)
 
 
 def fixed_history_events(rounds: Optional[WarmStartRounds]) -> int:
@@ -232,7 +234,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
             "Check the execution input and apply the defaults before anything waits",
             {
                 "action": "prepare",
-                "input": sfn.JsonPath.object_at("$"),
+                "input": sfn.JsonPath.object_at("$.input"),
                 "defaults": {"parents": list(parents or []), "warmStartType": wst},
                 "request": request,
                 "settings": settings,
@@ -356,8 +358,16 @@ class WarmStartTuning(sfn.StateMachineFragment):
             result_path="$.error",
         )
         self.create_task.add_catch(failed, errors=["States.ALL"], result_path="$.error")
-        self._start = prepare
-        prepare.next(self.wait).next(first_validation)
+        # The input may be any JSON (a string, a list, null): wrapped in an object, the
+        # prepare step can judge it and its Catch can still add the error beside it.
+        read_input = sfn.Pass(
+            self,
+            "ReadRunInput",
+            comment="Keep the input, whatever its shape, for the prepare step to judge",
+            parameters={"input": sfn.JsonPath.object_at("$")},
+        )
+        self._start = read_input
+        read_input.next(prepare).next(self.wait).next(first_validation)
         validate.next(self.create_task).next(job_done)
         self._ends = [with_overall, without_overall]
 

@@ -26,26 +26,28 @@ def state_machine_definition(template: Template, logical_id_prefix: str = "") ->
     """The ASL of the (single, or first matching) state machine, with tokens flattened.
 
     DefinitionString is an Fn::Join of literal parts and references; the references are
-    replaced by a readable placeholder so that the JSON parses.
+    replaced by a readable placeholder (see :func:`flatten`) so that the JSON parses.
     """
     machines = template.find_resources("AWS::StepFunctions::StateMachine")
     for logical_id, resource in machines.items():
         if logical_id.startswith(logical_id_prefix):
-            return json.loads(_flatten(resource["Properties"]["DefinitionString"]))
+            return json.loads(flatten(resource["Properties"]["DefinitionString"]))
     raise AssertionError(f"no state machine starting with {logical_id_prefix!r} in {list(machines)}")
 
 
-def _flatten(value: Any) -> str:
+def flatten(value: Any) -> str:
+    """A CloudFormation string (Fn::Join of literals, Ref, GetAtt) as readable text:
+    references become ``${Name}`` / ``${Resource.Attribute}``."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(_flatten(part) for part in parts)
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return "<" + ".".join(value["Fn::GetAtt"]) + ">"
+        return separator.join(flatten(part) for part in parts)
     if isinstance(value, dict) and "Ref" in value:
-        return "<" + value["Ref"] + ">"
-    raise AssertionError(f"unexpected intrinsic in definition: {value!r}")
+        return "${" + value["Ref"] + "}"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    raise AssertionError(f"unexpected CloudFormation value {value!r}")
 
 
 def load_example_app():

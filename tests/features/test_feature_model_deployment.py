@@ -4,19 +4,17 @@ configuration. It runs end to end on the local engine."""
 
 from __future__ import annotations
 
-from cdk_helpers import load_example_app
+import json
+
+from cdk_helpers import flatten, load_example_app
 from warm_start_tuning.local import LocalEngine
 
 EXAMPLE = load_example_app()
 
 
 def _definition(synthesized) -> dict:
-    import json
-
-    from cdk_helpers import _flatten
-
     (machine,) = synthesized.resources("AWS::StepFunctions::StateMachine", synthesized.deployment_template).values()
-    return json.loads(_flatten(machine["Properties"]["DefinitionString"]))
+    return json.loads(flatten(machine["Properties"]["DefinitionString"]))
 
 
 def test_the_fragment_sits_between_preprocessing_and_deployment(synthesized) -> None:

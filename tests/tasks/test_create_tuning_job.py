@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Match, Template
 
+from cdk_helpers import flatten
 from snapshot import ASSET_HASH, assert_matches_snapshot, normalize_template
 from warm_start_tuning.tasks import (
     TUNING_JOB_EVENTS_RULE_NAME,
@@ -51,20 +52,6 @@ ARN_PREFIX = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def flatten(value: Any) -> str:
-    """A CloudFormation string (Fn::Join of literals, Ref, GetAtt) as readable text."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(flatten(part) for part in parts)
-    if isinstance(value, dict) and "Ref" in value:
-        return "${" + value["Ref"] + "}"
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
-    raise AssertionError(f"unexpected CloudFormation value {value!r}")
 
 
 def state_of(task: SageMakerCreateHyperParameterTuningJob) -> dict[str, Any]:

@@ -286,8 +286,8 @@ def test_starts_with_a_pass_that_initialises_the_poll_state(synthesized, states)
 def test_poll_invokes_the_validator_with_jobs_poll_state_and_settings(states):
     poll = states["PollParentJobs"]
     assert poll["Type"] == "Task"
-    assert poll["Resource"] == "arn:<AWS::Partition>:states:::lambda:invoke"
-    assert poll["Parameters"]["FunctionName"].startswith("<WarmStartValidatorFunction")
+    assert poll["Resource"] == "arn:${AWS::Partition}:states:::lambda:invoke"
+    assert poll["Parameters"]["FunctionName"].startswith("${WarmStartValidatorFunction")
     assert poll["Parameters"]["Payload"] == {
         "action": "poll",
         "jobs": ["imgcls-parent-1", "imgcls-parent-2"],

@@ -44,15 +44,15 @@ ACCEPTED = {
     "named": {"overrides": {"tuningJobName": "imgcls-nightly"}},
     "no settings": {"settings": None},
     "default prefix": {"settings": {}},
-    "long prefix": {"settings": {"jobNamePrefix": "x" * 23}},
+    "long prefix": {"settings": {"jobNamePrefix": "x" * 18}},
     "limits": {"overrides": {"maxTrainingJobs": 40.0, "maxParallelTrainingJobs": 4}},
-    "data": {"overrides": {"inputData": {"train": "s3://b/t", "test": "s3://b/x"}}},
+    "data": {"overrides": {"inputData": {"train": "s3://example-bucket/t", "validation": "s3://example-bucket/x"}}},
     "statics": {"overrides": {"staticHyperParameters": {"num_round": 300, "objective": "binary:hinge"}}},
     "odd execution name": {"executionName": "run(1)!ü" + "x" * 70},
     "all overrides": {
         "overrides": {
             "parents": ["p1"], "warmStartType": "TransferLearning",
-            "tuningJobName": "imgcls-all", "inputData": {"validation": "s3://b/v"},
+            "tuningJobName": "imgcls-all", "inputData": {"validation": "s3://example-bucket/v"},
             "maxTrainingJobs": 10, "maxParallelTrainingJobs": 1,
             "staticHyperParameters": {"num_round": 1.5},
         }

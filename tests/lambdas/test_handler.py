@@ -23,7 +23,7 @@ from moto_fixtures import (  # noqa: F401  (fixtures are used by name)
     valid_request,
 )
 from warm_start_rules import WarmStartValidationError
-from warm_start_rules.planner import EXECUTION_TAG_KEY, tuning_job_name
+from warm_start_rules.planner import EXECUTION_TAG_KEY, RUN_KEY_TAG_KEY, run_key_tag_value, tuning_job_name
 
 
 @pytest.fixture
@@ -65,7 +65,8 @@ def test_accepted_against_moto_parents(handler: Any, sagemaker: Any) -> None:  #
     json.dumps(result)  # Step Functions payloads are JSON
     request, report = result["request"], result["report"]
     assert request["HyperParameterTuningJobName"] == tuning_job_name("imgcls", "run-2024-06-01")
-    assert request["Tags"] == [{"Key": EXECUTION_TAG_KEY, "Value": "run-2024-06-01"}]
+    assert request["Tags"] == [{"Key": EXECUTION_TAG_KEY, "Value": "run-2024-06-01"},
+                               {"Key": RUN_KEY_TAG_KEY, "Value": run_key_tag_value("run-2024-06-01")}]
     assert report["accepted"] is True
     assert [(p["name"], p["status"]) for p in report["parents"]] == [("p1", "Completed"), ("p2", "Completed")]
     # moto's parents each report one completed training job
@@ -84,7 +85,7 @@ def test_accepted_against_moto_parents(handler: Any, sagemaker: Any) -> None:  #
 def test_identical_data_with_changed_data_is_rejected(handler: Any, sagemaker: Any) -> None:  # noqa: F811
     create_parent(sagemaker, "p1")
     event = valid_event(["p1"], warmStartType="IdenticalDataAndAlgorithm",
-                        overrides={"inputData": {"train": "s3://other/train/"}})
+                        overrides={"inputData": {"train": "s3://example-bucket/other/train/"}})
     with pytest.raises(WarmStartValidationError) as error:
         handler.lambda_handler(event, None)
     assert {v["code"] for v in violations_of(error)} == {"DATA_CHANGED"}
@@ -120,7 +121,9 @@ def test_hyperparameter_changes_against_a_real_parent(handler: Any, sagemaker: A
     event = valid_event(["p1"])
     ranges = event["request"]["HyperParameterTuningJobConfig"]["ParameterRanges"]
     ranges["CategoricalParameterRanges"] = []  # booster: tunable -> static (2 values)
-    event["overrides"] = {"staticHyperParameters": {"booster": "gbtree", "num_round": 300}}
+    # The definition makes booster static; the input may only change existing values.
+    event["request"]["TrainingJobDefinition"]["StaticHyperParameters"]["booster"] = "gbtree"
+    event["overrides"] = {"staticHyperParameters": {"num_round": 300}}
     report = handler.lambda_handler(event, None)["report"]
     assert report["parents"][0]["changes"]["count"] == 3  # booster 2 + num_round (numeric) 1
 
@@ -376,7 +379,7 @@ def test_prepare_chooses_the_pipelines_newest_job_and_its_lineage(handler: Any, 
         "chosen": ["imgcls-2", "imgcls-1"],
         "reasons": [
             "skipped imgcls-3 (InProgress)",
-            "picked imgcls-2 (Completed, created 2024-06-02T00:00:00+00:00): the newest finished job with prefix imgcls",
+            "picked imgcls-2 (Completed, created 2024-06-02T00:00:00+00:00): the newest finished job named imgcls-*",
             "added ancestor imgcls-1 (Completed, created 2024-06-01T00:00:00+00:00) of imgcls-2: warm start is not "
             "recursive, so ancestors are listed directly",
         ],

@@ -14,7 +14,7 @@ from warm_start_rules.run_input import prepare_run
 
 CHANNELS = ["train", "validation"]
 SETTINGS = {"jobNamePrefix": "imgcls", "trainingJobLimit": 500, "failedParentPolicy": "reject",
-            "newDataChannels": CHANNELS}
+            "newDataChannels": CHANNELS, "newDataBucket": "ml-data"}
 
 
 def prepare(run_input: dict[str, Any], settings: dict[str, Any] = SETTINGS) -> dict[str, Any]:
@@ -66,29 +66,36 @@ def test_channels_are_taken_once_in_order() -> None:
     assert list(run["overrides"]["inputData"]) == ["validation", "train"]
 
 
-def test_a_new_channel_is_added_to_the_request_by_the_validation() -> None:
+def test_a_channel_the_definition_lacks_is_not_added() -> None:
+    # The trust model: the input points existing channels at new data, never adds one.
     settings = {**SETTINGS, "newDataChannels": ["train", "validation", "test"]}
-    run = prepare({"newObject": {"bucket": "ml-data", "key": "b/_SUCCESS"}}, settings)
-    parent = factories.parent_describe("imgcls-parent")
-    event = {"parents": run["parents"], "warmStartType": run["warmStartType"], "request": factories.valid_request(),
-             "overrides": run["overrides"], "executionName": "new-data-1", "settings": settings}
-    final = plan(event, lambda name: parent if name == "imgcls-parent" else None)["request"]
-    uris = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"]
-            for c in final["TrainingJobDefinition"]["InputDataConfig"]}
-    assert uris == {"train": "s3://ml-data/b/train/", "validation": "s3://ml-data/b/validation/",
-                    "test": "s3://ml-data/b/test/"}
+    with pytest.raises(WarmStartValidationError) as caught:
+        prepare({"newObject": {"bucket": "ml-data", "key": "b/_SUCCESS"}}, settings)
+    found = json.loads(str(caught.value))["violations"]
+    assert [(v["code"], v["message"].split(" is ")[0]) for v in found] == [
+        ("OVERRIDE_NOT_ALLOWED", "execution input: inputData.test")]
+
+
+def test_new_object_in_another_bucket_is_not_allowed() -> None:
+    with pytest.raises(WarmStartValidationError) as caught:
+        prepare({"newObject": {"bucket": "attacker-bucket", "key": "b/_SUCCESS"}})
+    found = json.loads(str(caught.value))["violations"]
+    assert {v["code"] for v in found} == {"OVERRIDE_NOT_ALLOWED"}
+    assert all("outside the allowed input locations" in v["message"] for v in found)
 
 
 def test_pipeline_without_new_data_channels_refuses_new_object() -> None:
     settings = {k: v for k, v in SETTINGS.items() if k != "newDataChannels"}
     with pytest.raises(WarmStartValidationError) as caught:
         prepare({"newObject": {"bucket": "ml-data", "key": "b/_SUCCESS"}}, settings)
-    assert any("settings.newDataChannels" in m and "has none" in m for m in messages(caught))
+    found = json.loads(str(caught.value))["violations"]
+    assert [v["code"] for v in found] == ["OVERRIDE_NOT_ALLOWED"]  # reported once
+    assert "written by the new-data trigger, and this pipeline has none" in found[0]["message"]
 
 
 def test_new_object_and_input_data_together_are_invalid() -> None:
     with pytest.raises(WarmStartValidationError) as caught:
-        prepare({"newObject": {"bucket": "ml-data", "key": "b/x"}, "inputData": {"train": "s3://a/b"}})
+        prepare({"newObject": {"bucket": "ml-data", "key": "b/x"}, "inputData": {"train": "s3://ml-data/b"}})
     assert any("either newObject or inputData" in m for m in messages(caught))
 
 

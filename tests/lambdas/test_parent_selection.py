@@ -65,7 +65,7 @@ def test_newest_terminal_job_is_picked() -> None:
     selection = select(fake)
     assert selection.chosen == ["imgcls-c"]
     assert selection.reasons == [
-        "picked imgcls-c (Completed, created 2024-01-04T00:00:00+00:00): the newest finished job with prefix imgcls"
+        "picked imgcls-c (Completed, created 2024-01-04T00:00:00+00:00): the newest finished job named imgcls-*"
     ]
     assert selection.to_dict() == {"mode": "automatic", "chosen": ["imgcls-c"], "reasons": selection.reasons,
                                    "trainingJobs": {"used": 100, "limit": 500}}
@@ -119,7 +119,7 @@ def test_no_usable_earlier_job_is_an_invalid_request(jobs: list[dict[str, Any]])
         select(FakeSageMaker(*jobs))
     (violation,) = json.loads(str(caught.value))["violations"]
     assert violation["code"] == "INVALID_REQUEST"
-    assert violation["message"].startswith("no parents given and no earlier terminal job with prefix 'imgcls'")
+    assert violation["message"].startswith("no parents given and no earlier terminal job named 'imgcls-'*")
     assert "name parents in the input" in violation["message"]
 
 

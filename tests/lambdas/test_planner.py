@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from typing import Any
 
@@ -13,8 +14,10 @@ from warm_start_rules import WarmStartValidationError
 from warm_start_rules.planner import (
     EXECUTION_TAG_KEY,
     OVERRIDE_KEYS,
+    RUN_KEY_TAG_KEY,
     merge_overrides,
     plan,
+    run_key_tag_value,
     tuning_job_name,
 )
 
@@ -69,7 +72,7 @@ def messages(violations: list[dict[str, Any]]) -> str:
 # --- tuning_job_name ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("prefix", ["a", "imgcls", "warm-start", "x" * 23, "a--b"])
+@pytest.mark.parametrize("prefix", ["a", "imgcls", "warm-start", "x" * 18, "a--b"])
 def test_job_name_is_valid_deterministic_and_prefixed(prefix: str) -> None:
     name = tuning_job_name(prefix, "exec-1")
     assert name == tuning_job_name(prefix, "exec-1")
@@ -78,11 +81,20 @@ def test_job_name_is_valid_deterministic_and_prefixed(prefix: str) -> None:
     assert name != tuning_job_name(prefix, "exec-2")
 
 
-def test_job_name_keeps_at_least_8_hex_digits() -> None:
-    assert len(tuning_job_name("x" * 23, "e").split("-")[-1]) == 8
+def test_job_name_suffix_carries_at_least_64_bits_at_the_longest_prefix() -> None:
+    # The trust model: two runs never share a name by chance. 13 base-36 digits = 67 bits.
+    suffix = tuning_job_name("x" * 18, "e").split("-")[-1]
+    assert len(suffix) == 13 and suffix.isalnum() and suffix == suffix.lower()
+    assert len(suffix) * math.log2(36) >= 64
+    assert len(tuning_job_name("x" * 18, "e")) == 32 == len(tuning_job_name("a", "e"))
 
 
-@pytest.mark.parametrize("prefix", ["", "Upper", "x" * 24, "-a", "a-", "a_b", 7, None])
+def test_names_of_the_issue_example_no_longer_collide() -> None:
+    # At main before the trust model both gave 'imgcls-classifier-night-e2f7334c'.
+    assert tuning_job_name("imgcls-classifier", "nightly-26896") != tuning_job_name("imgcls-classifier", "nightly-39373")
+
+
+@pytest.mark.parametrize("prefix", ["", "Upper", "x" * 19, "-a", "a-", "a_b", 7, None])
 def test_job_name_rejects_bad_prefix(prefix: Any) -> None:
     with pytest.raises(WarmStartValidationError, match="INVALID_REQUEST"):
         tuning_job_name(prefix, "exec")
@@ -121,6 +133,7 @@ def test_accepted_plan_builds_the_final_request() -> None:
     assert final["Tags"] == [
         {"Key": "team", "Value": "ml"},
         {"Key": EXECUTION_TAG_KEY, "Value": "run-2024-06-01"},
+        {"Key": RUN_KEY_TAG_KEY, "Value": run_key_tag_value("run-2024-06-01")},
     ]
     assert final["TrainingJobDefinition"] == event["request"]["TrainingJobDefinition"]
     assert event == original, "the event is not modified"
@@ -135,21 +148,30 @@ def test_tags_are_always_present() -> None:
     event = valid_event(["p1"])
     assert "Tags" not in event["request"]
     assert plan(event, Describer(parent("p1")))["request"]["Tags"] == [
-        {"Key": EXECUTION_TAG_KEY, "Value": "run-2024-06-01"}
+        {"Key": EXECUTION_TAG_KEY, "Value": "run-2024-06-01"},
+        {"Key": RUN_KEY_TAG_KEY, "Value": run_key_tag_value("run-2024-06-01")},
     ]
+
+
+def test_run_key_is_the_event_run_key_and_a_pasted_one_is_replaced() -> None:
+    event = valid_event(["p1"], executionName="run-2024-06-01-round-1", runKey="run-2024-06-01")
+    event["request"]["Tags"] = [{"Key": RUN_KEY_TAG_KEY, "Value": "forged"}]
+    tags = plan(event, Describer(parent("p1")))["request"]["Tags"]
+    assert [t for t in tags if t["Key"] == RUN_KEY_TAG_KEY] == [
+        {"Key": RUN_KEY_TAG_KEY, "Value": run_key_tag_value("run-2024-06-01")}]
 
 
 def test_existing_execution_tag_is_replaced_not_duplicated() -> None:
     event = valid_event(["p1"])
     event["request"]["Tags"] = [{"Key": EXECUTION_TAG_KEY, "Value": "old"}]
     tags = plan(event, Describer(parent("p1")))["request"]["Tags"]
-    assert tags == [{"Key": EXECUTION_TAG_KEY, "Value": "run-2024-06-01"}]
+    assert [t for t in tags if t["Key"] == EXECUTION_TAG_KEY] == [{"Key": EXECUTION_TAG_KEY, "Value": "run-2024-06-01"}]
 
 
 def test_execution_tag_value_keeps_to_sagemakers_tag_characters() -> None:
     event = valid_event(["p1"], executionName="run(1)!#x")
     tags = plan(event, Describer(parent("p1")))["request"]["Tags"]
-    assert tags[-1]["Value"] == "run_1___x"
+    assert tags[0] == {"Key": EXECUTION_TAG_KEY, "Value": "run_1___x"}
 
 
 def test_pasted_name_and_warm_start_config_are_replaced() -> None:
@@ -192,7 +214,6 @@ def test_tuning_job_name_override_needs_no_execution_name() -> None:
 @pytest.mark.parametrize(
     "name, fragment",
     [
-        ("other-name", "must start with the job name prefix 'imgcls'"),
         ("imgcls_x", "does not match"),
         ("imgcls-" + "x" * 30, "1 to 32 characters"),
         ("", "1 to 32 characters"),
@@ -206,16 +227,29 @@ def test_bad_tuning_job_name_override(name: Any, fragment: str) -> None:
     assert fragment in messages(violations)
 
 
-def test_input_data_replaces_and_adds_channels() -> None:
-    overrides = {"inputData": {"train": "s3://new/train/", "extra": "s3://new/extra"}}
+def test_tuning_job_name_outside_the_name_space_is_not_allowed() -> None:
+    for name in ("other-name", "imgcls2-x", "imgcls"):  # imgcls owns imgcls-*, nothing else
+        violations = rejection(valid_event(["p1"], overrides={"tuningJobName": name}))
+        assert codes(violations) == {"OVERRIDE_NOT_ALLOWED"}
+        assert "must start with 'imgcls-'" in messages(violations)
+
+
+def test_input_data_replaces_existing_channels() -> None:
+    overrides = {"inputData": {"train": "s3://example-bucket/new/train/"}}
     final = plan(valid_event(["p1"], overrides=overrides), Describer(parent("p1")))["request"]
     channels = {c["ChannelName"]: c for c in final["TrainingJobDefinition"]["InputDataConfig"]}
-    assert list(channels) == ["train", "validation", "extra"]
-    assert channels["train"]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://new/train/"
+    assert list(channels) == ["train", "validation"]
+    assert channels["train"]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://example-bucket/new/train/"
     assert channels["validation"]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://example-bucket/data/validation/"
-    # the new channel copies the first channel's settings
-    assert channels["extra"]["ContentType"] == "text/csv"
-    assert channels["extra"]["DataSource"]["S3DataSource"] == {
+
+
+def test_merge_overrides_alone_adds_a_channel_with_the_first_channels_settings() -> None:
+    # merge_overrides merges; the input policy (checked by plan and prepare) refuses new channels.
+    merged, violations = merge_overrides(valid_request(), {"inputData": {"extra": "s3://new/extra"}})
+    assert violations == []
+    extra = merged["TrainingJobDefinition"]["InputDataConfig"][-1]
+    assert extra["ContentType"] == "text/csv"
+    assert extra["DataSource"]["S3DataSource"] == {
         "S3DataType": "S3Prefix", "S3Uri": "s3://new/extra", "S3DataDistributionType": "FullyReplicated",
     }
 
@@ -223,7 +257,7 @@ def test_input_data_replaces_and_adds_channels() -> None:
 def test_input_data_change_is_data_changed_for_identical_data() -> None:
     event = valid_event(
         ["p1"], warmStartType="IdenticalDataAndAlgorithm",
-        overrides={"inputData": {"train": "s3://new/train/"}},
+        overrides={"inputData": {"train": "s3://example-bucket/new/train/"}},
     )
     assert "DATA_CHANGED" in codes(rejection(event))
 
@@ -247,14 +281,15 @@ def test_input_data_into_a_request_without_channels() -> None:
         {"train": 5},
         {"train": None},
         {"bad name!": "s3://b/x"},
-        {"train": "s3://b/" + "x" * 1100},
+        {"train": "s3://example-bucket/" + "x" * 1100},
         ["s3://b/x"],
         "s3://b/x",
     ],
 )
 def test_bad_input_data(input_data: Any) -> None:
     violations = rejection(valid_event(["p1"], overrides={"inputData": input_data}))
-    assert codes(violations) == {"INVALID_REQUEST"}
+    # A malformed channel name is also no channel of the definition (OVERRIDE_NOT_ALLOWED).
+    assert "INVALID_REQUEST" in codes(violations) and codes(violations) <= {"INVALID_REQUEST", "OVERRIDE_NOT_ALLOWED"}
     assert "inputData" in messages(violations)
 
 

@@ -87,7 +87,7 @@ def test_override_beyond_the_training_job_limit_is_caught_before_waiting():
 def test_job_name_override_outside_the_prefix_is_invalid():
     with pytest.raises(WarmStartValidationError) as caught:
         prepare_run(event({"tuningJobName": "other-job"}))
-    assert codes_of(caught.value) == ["INVALID_REQUEST"]
+    assert codes_of(caught.value) == ["OVERRIDE_NOT_ALLOWED"]
 
 
 @pytest.mark.parametrize("bad_event", [None, [], "x", {"input": {}, "request": "not a request"}])

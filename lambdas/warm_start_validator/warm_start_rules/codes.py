@@ -19,6 +19,8 @@ ALGORITHM_CHANGED = "ALGORITHM_CHANGED"
 DATA_CHANGED = "DATA_CHANGED"
 IMMUTABLE_FIELD_CHANGED = "IMMUTABLE_FIELD_CHANGED"
 INVALID_REQUEST = "INVALID_REQUEST"
+# The execution input asks for what the trust model forbids (DESIGN.md, "Trust model").
+OVERRIDE_NOT_ALLOWED = "OVERRIDE_NOT_ALLOWED"
 
 ALL_CODES: tuple[str, ...] = (
     PARENT_COUNT,
@@ -34,6 +36,7 @@ ALL_CODES: tuple[str, ...] = (
     DATA_CHANGED,
     IMMUTABLE_FIELD_CHANGED,
     INVALID_REQUEST,
+    OVERRIDE_NOT_ALLOWED,
 )
 
 # --- Warnings: reported, never a rejection ---------------------------------------------

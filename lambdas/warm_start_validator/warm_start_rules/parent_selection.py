@@ -22,6 +22,7 @@ from typing import Any
 from ._access import as_dict, as_list, format_int, get_dict, get_list, quote
 from .codes import INVALID_REQUEST
 from .errors import Violation, WarmStartValidationError
+from .input_policy import in_name_space
 from .limits import MAX_PARENTS, TERMINAL_STATUSES
 from .parent_checks import TrainingJobCounts, count_training_jobs, nothing_to_transfer, parse_creation_time
 from .request_checks import job_name_problem
@@ -111,8 +112,11 @@ def _newest_first(created: datetime | None, name: str) -> tuple[datetime, str]:
 
 
 def select_automatically(prefix: str, list_jobs: ListJobs, describe: Describe, *,
-                         new_maximum: int | None, training_job_limit: int) -> Selection:
-    """Choose the parents among the pipeline's earlier jobs (names starting with ``prefix``).
+                         new_maximum: int | None, training_job_limit: int,
+                         may_use: Callable[[str], bool] = lambda _name: True) -> Selection:
+    """Choose the parents among the pipeline's earlier jobs (names in its name space,
+    ``<prefix>-...``; ``imgcls`` never picks ``imgcls2-...``). Ancestors the run may not
+    use (``may_use``, the input policy's parent prefixes) are left out, never described.
 
     ``new_maximum`` is the new job's MaxNumberOfTrainingJobs (after overrides; None when
     invalid: the request checks report that). Raises WarmStartValidationError
@@ -121,7 +125,7 @@ def select_automatically(prefix: str, list_jobs: ListJobs, describe: Describe, *
     selection = Selection("automatic", [], limit=training_job_limit)
     newest = _pick_newest(prefix, list_jobs, describe, selection.reasons)
     chosen = [newest]
-    _add_lineage(newest, describe, chosen, selection.reasons)
+    _add_lineage(newest, describe, chosen, selection.reasons, may_use)
     selection.used = _fit_limit(chosen, new_maximum, training_job_limit, selection.reasons)
     selection.chosen = [job.name for job in chosen]
     return selection
@@ -132,7 +136,7 @@ def _pick_newest(prefix: str, list_jobs: ListJobs, describe: Describe, reasons: 
     for summary in as_list(list_jobs(prefix)):
         name = as_dict(summary).get("HyperParameterTuningJobName")
         # NameContains also matches other pipelines' jobs that merely contain the prefix.
-        if isinstance(name, str) and name.startswith(prefix) and job_name_problem(name) is None:
+        if in_name_space(name, prefix) and job_name_problem(name) is None:
             candidates.append((parse_creation_time(summary.get("CreationTime")), name, summary))
     candidates.sort(key=lambda c: _newest_first(c[0], c[1]), reverse=True)
     for _created, name, summary in candidates:
@@ -145,12 +149,12 @@ def _pick_newest(prefix: str, list_jobs: ListJobs, describe: Describe, reasons: 
             reasons.append(f"skipped {name} (listed, but DescribeHyperParameterTuningJob found nothing)")
             continue
         job = Job.of(name, described)
-        reasons.append(f"picked {job.label()}: the newest finished job with prefix {prefix}")
+        reasons.append(f"picked {job.label()}: the newest finished job named {prefix}-*")
         return job
     found = f"{len(candidates)} job(s) with that prefix, none usable" if candidates else "none found"
     raise WarmStartValidationError([Violation(
         INVALID_REQUEST,
-        f"no parents given and no earlier terminal job with prefix {quote(prefix)} ({found}; a parent "
+        f"no parents given and no earlier terminal job named {quote(prefix + '-')}* ({found}; a parent "
         "must be Completed, Stopped, or Failed with a completed training job): name parents in the "
         "input (\"parents\"), or give the pipeline default parents")])
 
@@ -161,7 +165,8 @@ def _warm_start_parents(described: Mapping[str, Any]) -> list[str]:
     return [n for n in names if isinstance(n, str)]
 
 
-def _add_lineage(newest: Job, describe: Describe, chosen: list[Job], reasons: list[str]) -> None:
+def _add_lineage(newest: Job, describe: Describe, chosen: list[Job], reasons: list[str],
+                 may_use: Callable[[str], bool]) -> None:
     """Breadth-first through WarmStartConfig parents, each generation newest first, until
     MAX_PARENTS are chosen. Unusable ancestors are skipped but still searched through:
     their own parents may hold results."""
@@ -177,6 +182,9 @@ def _add_lineage(newest: Job, describe: Describe, chosen: list[Job], reasons: li
                 seen.add(name)
                 if job_name_problem(name) is not None:
                     reasons.append(f"skipped ancestor {quote(name)} of {child.name} (not a valid tuning job name)")
+                elif not may_use(name):
+                    reasons.append(f"left out ancestor {name} of {child.name}: outside the parents this "
+                                   "pipeline may use (parent prefixes)")
                 elif describes >= MAX_DESCRIBES:
                     reasons.append(f"left out ancestor {name} of {child.name}: at most {MAX_DESCRIBES} "
                                    "jobs are described per selection")

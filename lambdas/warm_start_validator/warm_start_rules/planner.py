@@ -23,12 +23,18 @@ from .limits import (
     FAILED_PARENT_POLICIES,
     MAX_PARENTS,
 )
+from .input_policy import InputPolicy, name_is_parent_violations, name_violation
 from .request_checks import JOB_NAME_MAX_LENGTH, job_name_prefix_problem, job_name_problem
 
 Describe = Callable[[str], "Mapping[str, Any] | None"]
 
 DEFAULT_JOB_NAME_PREFIX = "warm-start"
 EXECUTION_TAG_KEY = "warm-start-tuning:execution"
+# Job ownership (DESIGN.md, "Trust model"): every job carries the SHA-256 of the run key
+# that created it; a create that finds its name taken attaches only to a job with this
+# run's value. The digest, not the key: tag values allow fewer characters than execution
+# names, and a lossy cleaning could make two run keys look alike.
+RUN_KEY_TAG_KEY = "warm-start-tuning:run-key"
 MAX_TAGS = 50  # SageMaker's TagList maximum
 
 OVERRIDE_KEYS = (
@@ -48,7 +54,13 @@ OVERRIDE_KEYS = (
 )
 # newDataChannels is only read by the prepare action (new_data.py); the pipeline may pass
 # the same settings object to every action.
-SETTINGS_KEYS = ("jobNamePrefix", "trainingJobLimit", "failedParentPolicy", "newDataChannels")
+# allowedOverrides, inputLocations, parentPrefixes and newDataBucket describe the input
+# policy (input_policy.py).
+SETTINGS_KEYS = ("jobNamePrefix", "trainingJobLimit", "failedParentPolicy", "newDataChannels",
+                 "allowedOverrides", "inputLocations", "parentPrefixes", "newDataBucket")
+# Generated names are "<prefix>-<suffix>", the suffix in base 36 (SageMaker names are
+# case-insensitive: ARNs are lowercased), at least 13 characters = 67 bits.
+_SUFFIX_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 _CHANNEL_NAME = re.compile(r"[A-Za-z0-9.\-_]{1,64}")
 _S3_URI = re.compile(r"s3://[^/\s]+(/.*)?", re.DOTALL)
@@ -86,10 +98,13 @@ def _prefix_problem(prefix: Any) -> str | None:
 
 
 def tuning_job_name(prefix: str, execution_name: str) -> str:
-    """Deterministic job name for an execution: ``<prefix>-<sha256 hex>`` cut to 32 chars.
+    """Deterministic job name for a run: ``<prefix>-<suffix>``, 32 characters.
 
-    Deterministic so that a retried validation names the same job (CreateHyperParameter
-    TuningJob then fails on the duplicate instead of launching a second one).
+    The suffix is the SHA-256 of ``execution_name`` in base 36, as long as the name allows
+    (at least 13 characters, 67 bits, at the longest prefix), so that two runs never
+    share a name by chance. Deterministic so that a retried validation names the same job
+    (CreateHyperParameterTuningJob then fails on the duplicate instead of launching a
+    second one, and the run attaches to its own job).
     """
     problem = _prefix_problem(prefix)
     if problem is not None:
@@ -98,9 +113,22 @@ def tuning_job_name(prefix: str, execution_name: str) -> str:
         raise WarmStartValidationError(
             [_invalid(f"executionName must be a non-empty string; got {text(execution_name)}")]
         )
+    number = int.from_bytes(_digest(execution_name), "big")
+    digits = []
+    for _ in range(JOB_NAME_MAX_LENGTH - len(prefix) - 1):
+        number, digit = divmod(number, len(_SUFFIX_ALPHABET))
+        digits.append(_SUFFIX_ALPHABET[digit])
+    return f"{prefix}-{''.join(digits)}"
+
+
+def _digest(value: str) -> bytes:
     # surrogatepass: JSON can carry lone surrogates, which plain utf-8 refuses to encode.
-    digest = hashlib.sha256(execution_name.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{prefix}-{digest[: JOB_NAME_MAX_LENGTH - len(prefix) - 1]}"
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+
+
+def run_key_tag_value(run_key: str) -> str:
+    """The value of the run-key tag: the SHA-256 of the run key, in hex."""
+    return _digest(run_key).hex()
 
 
 # --- overrides ----------------------------------------------------------------------
@@ -299,14 +327,8 @@ def merge_overrides(
         problem = job_name_problem(name)
         if problem is not None:
             violations.append(_invalid(f"overrides.tuningJobName: {problem}"))
-        elif job_name_prefix is not None and not name.startswith(job_name_prefix):
-            violations.append(
-                _invalid(
-                    f"overrides.tuningJobName must start with the job name prefix "
-                    f"{job_name_prefix!r} (the pipeline's IAM policy only covers those jobs); "
-                    f"got {text(name)}"
-                )
-            )
+        elif job_name_prefix is not None and name_violation("tuningJobName", name, job_name_prefix):
+            violations.append(name_violation("tuningJobName", name, job_name_prefix))
         else:
             merged["HyperParameterTuningJobName"] = name
 
@@ -390,17 +412,22 @@ def _read_settings(raw: Any, violations: list[Violation]) -> tuple[str, int, str
     return prefix, limit, policy
 
 
-def _with_tags(request: dict[str, Any], execution_name: str | None, violations: list[Violation]) -> None:
+def _with_tags(request: dict[str, Any], execution_name: str | None, run_key: str | None,
+               violations: list[Violation]) -> None:
     tags = request.get("Tags")
     if tags is None:
         tags = []
     if not isinstance(tags, list):
         violations.append(_invalid(f"request.Tags must be a list; got {show(tags)}"))
         tags = []
+    # Replace, not duplicate: SageMaker rejects two tags with the same key; and a request
+    # must never carry a run key of its own choosing.
+    own = (EXECUTION_TAG_KEY, RUN_KEY_TAG_KEY)
+    tags = [t for t in tags if not (isinstance(t, Mapping) and t.get("Key") in own)]
     if execution_name:
-        # Replace, not duplicate: SageMaker rejects two tags with the same key.
-        tags = [t for t in tags if not (isinstance(t, Mapping) and t.get("Key") == EXECUTION_TAG_KEY)]
         tags.append({"Key": EXECUTION_TAG_KEY, "Value": _tag_value(execution_name)})
+    if run_key:
+        tags.append({"Key": RUN_KEY_TAG_KEY, "Value": run_key_tag_value(run_key)})
     if len(tags) > MAX_TAGS:
         violations.append(
             _invalid(
@@ -470,6 +497,12 @@ def plan(event: Any, describe: Describe) -> dict[str, Any]:
         request.pop("HyperParameterTuningJobName", None)
 
     parents = event.get("parents")
+    # The prepare step enforced the input policy; checked again here because this step
+    # is what creates the request, whoever called it.
+    input_policy = InputPolicy.from_settings(event.get("settings"), event["request"], prefix, violations)
+    violations.extend(input_policy.override_violations(overrides, event["request"]))
+    violations.extend(input_policy.parent_violations(parents))
+    violations.extend(name_is_parent_violations(request.get("HyperParameterTuningJobName"), parents))
     warm_start_type = event.get("warmStartType")
     request["WarmStartConfig"] = {
         "ParentHyperParameterTuningJobs": [
@@ -477,9 +510,14 @@ def plan(event: Any, describe: Describe) -> dict[str, Any]:
         ],
         "WarmStartType": warm_start_type,
     }
-    _with_tags(request, execution_name, violations)
+    run_key = event.get("runKey")
+    if run_key is not None and not (isinstance(run_key, str) and run_key):
+        violations.append(_invalid(f"event.runKey must be a non-empty string; got {show(run_key)}"))
+        run_key = None
+    _with_tags(request, execution_name, run_key or execution_name, violations)
 
-    described = {name: describe(name) for name in _parents_to_describe(parents)}
+    # Never describe a job the run may not use: its configuration would reach the report.
+    described = {name: describe(name) for name in _parents_to_describe(parents) if input_policy.may_describe(name)}
     try:
         report = evaluate(
             parents,

@@ -22,10 +22,11 @@ JOB_NAME_MAX_LENGTH = 32
 # SageMaker's own pattern. Length is checked apart: `-*` makes the pattern alone allow
 # more than 32 characters ("a--b" is one repetition).
 JOB_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
-# Generated names are "<prefix>-<hash>". SageMaker lowercases job names in ARNs, so a
-# lowercase prefix is what IAM resources "hyper-parameter-tuning-job/<prefix>*" match;
-# 23 characters leave "-" and 8 hex digits of hash to keep executions apart.
-MAX_JOB_NAME_PREFIX_LENGTH = 23
+# Generated names are "<prefix>-<suffix>". SageMaker lowercases job names in ARNs, so a
+# lowercase prefix is what IAM resources "hyper-parameter-tuning-job/<prefix>-*" match;
+# 18 characters leave "-" and 13 base-36 digits (67 bits) to keep runs apart: two runs
+# share a name by chance only about once in 10^20 (DESIGN.md: at least 64 bits).
+MAX_JOB_NAME_PREFIX_LENGTH = 18
 JOB_NAME_PREFIX_PATTERN = re.compile(r"[a-z0-9](-*[a-z0-9])*")
 STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
 OBJECTIVE_TYPES = ("Maximize", "Minimize")

@@ -22,6 +22,7 @@ from .codes import INVALID_REQUEST
 from .engine import check_static, max_training_jobs
 from .errors import Violation, WarmStartValidationError
 from .limits import IDENTICAL_DATA_AND_ALGORITHM
+from .input_policy import InputPolicy, name_is_parent_violations, name_violation
 from .new_data import input_data_for, read_channels
 from .parent_selection import Describe, ListJobs, Selection, fixed_selection, select_automatically
 from .planner import OVERRIDE_KEYS, _read_settings, merge_overrides
@@ -92,22 +93,23 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
         )
     defaults = event.get("defaults") if isinstance(event.get("defaults"), Mapping) else {}
     violations: list[Violation] = []
-    unknown = [key for key in run_input if key not in OVERRIDE_KEYS]
-    if unknown:
-        violations.append(
-            Violation(
-                INVALID_REQUEST,
-                f"execution input: unknown field(s) {', '.join(map(show, unknown[:10]))}; "
-                f"allowed: {', '.join(OVERRIDE_KEYS)}",
-            )
-        )
     prefix, limit, _policy = _read_settings(event.get("settings"), violations)
-    overrides = {key: value for key, value in run_input.items() if key not in _RESOLVED_KEYS}
+    policy = InputPolicy.from_settings(event.get("settings"), event.get("request"), prefix, violations)
+    new_data = read_channels(event.get("settings"), []) is not None
+    violations.extend(policy.field_violations(run_input, new_data=new_data))
+    # Only known fields go on: an unknown one is reported once, above.
+    overrides = {key: value for key, value in run_input.items()
+                 if key in OVERRIDE_KEYS and key not in _RESOLVED_KEYS}
     _apply_new_object(run_input, event.get("settings"), overrides, violations)
+    violations.extend(policy.override_violations(overrides, event.get("request")))
 
     resume = run_input.get("resume")
-    mode = _parent_mode(run_input, defaults, violations)
+    mode = _parent_mode(run_input, defaults, prefix, violations)
     parents = run_input.get("parents") if mode == "input" else defaults.get("parents")
+    if mode == "input":
+        violations.extend(policy.parent_violations(parents))
+    if mode in ("input", "defaults"):
+        violations.extend(name_is_parent_violations(run_input.get("tuningJobName"), parents))
     warm_start_type = run_input.get("warmStartType")
     if warm_start_type is None:
         # A resume continues the same search: same data and algorithm, whatever the default.
@@ -125,7 +127,8 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
     selection: Selection
     if mode == "automatic":
         selection = select_automatically(prefix, aws.list_jobs, aws.describe,
-                                         new_maximum=max_training_jobs(request), training_job_limit=limit)
+                                         new_maximum=max_training_jobs(request), training_job_limit=limit,
+                                         may_use=policy.may_describe)
     elif mode == "resume":
         plan = resume_from(resume, aws.describe, run_input, event.get("request"), training_job_limit=limit)
         selection = plan.selection
@@ -142,7 +145,8 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
             "selection": selection.to_dict()}
 
 
-def _parent_mode(run_input: Mapping[str, Any], defaults: Mapping[str, Any], violations: list[Violation]) -> str:
+def _parent_mode(run_input: Mapping[str, Any], defaults: Mapping[str, Any], prefix: str,
+                 violations: list[Violation]) -> str:
     """Where the parents come from: input > resume > defaults > automatic selection."""
     resume = run_input.get("resume")
     if _given(run_input.get("parents")):
@@ -154,6 +158,9 @@ def _parent_mode(run_input: Mapping[str, Any], defaults: Mapping[str, Any], viol
         problem = resume_name_problem(resume)
         if problem is not None:
             violations.append(Violation(INVALID_REQUEST, problem))
+        elif name_violation("resume", resume, prefix) is not None:
+            # Another pipeline's job: never described, so nothing of it reaches the cause.
+            violations.append(name_violation("resume", resume, prefix))
         return "resume"
     return "defaults" if _given(defaults.get("parents")) else "automatic"
 
@@ -169,6 +176,8 @@ def _apply_new_object(run_input: Mapping[str, Any], settings: Any, overrides: di
         violations.append(Violation(INVALID_REQUEST, "execution input: give either newObject or inputData, not "
                                                      "both (newObject decides the input data)"))
         return
+    if channels is None:
+        return  # the input policy reports newObject on a pipeline without new-data channels
     input_data = input_data_for(new_object, channels, violations)
     if input_data is not None:
         overrides["inputData"] = input_data

@@ -28,7 +28,7 @@ def test_constants_are_the_documented_ones():
         "PARENT_COUNT", "PARENT_NOT_FOUND", "PARENT_NOT_TERMINAL", "PARENT_TOO_OLD",
         "OBJECTIVE_MISMATCH", "HYPERPARAMETER_SET_MISMATCH", "HYPERPARAMETER_TYPE_CHANGED",
         "TOO_MANY_CHANGES", "TRAINING_JOB_LIMIT", "ALGORITHM_CHANGED", "DATA_CHANGED",
-        "IMMUTABLE_FIELD_CHANGED", "INVALID_REQUEST"}
+        "IMMUTABLE_FIELD_CHANGED", "INVALID_REQUEST", "OVERRIDE_NOT_ALLOWED"}
     assert "PARENT_HAS_UNLISTED_PARENTS" in WARNING_CODES
     assert not set(WARNING_CODES) & set(ALL_CODES)
 
@@ -132,7 +132,7 @@ def test_check_static_reports_what_is_knowable_without_aws():
     assert check_static(request, IDA, training_job_limit=750) == []
 
 
-@pytest.mark.parametrize("prefix, ok", [("a", True), ("a" * 23, True), ("a" * 24, False),
+@pytest.mark.parametrize("prefix, ok", [("a", True), ("a" * 18, True), ("a" * 19, False),
                                         ("img-cls", True), ("-img", False), ("img-", False),
                                         ("", False), (3, False)])
 def test_check_static_job_name_prefix(prefix, ok):

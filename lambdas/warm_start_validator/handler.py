@@ -1,4 +1,4 @@
-"""WarmStartValidator Lambda entry point: one function, four actions of the state machine.
+"""WarmStartValidator Lambda entry point: one function, five actions of the state machine.
 
 ``lambda_handler`` dispatches on the event's ``action``:
 
@@ -11,7 +11,9 @@
 - absent or ``"validate"`` (:func:`validate_handler`): validate and plan a warm-start
   tuning job (the contract of DESIGN.md);
 - ``"nextRound"`` (:func:`next_round_handler`): after a round of a rounds pipeline,
-  decide whether another warm-start round is worth it, and plan it.
+  decide whether another warm-start round is worth it, and plan it;
+- ``"checkOwner"`` (:func:`check_owner_handler`): when the create step finds its job
+  name taken, whether that job carries this run's run-key tag.
 
 Runs with only this folder on sys.path (stdlib + boto3). boto3 is imported on first use,
 not at import time, so importing the module (and the synth-time tests that do) stays cheap.
@@ -30,7 +32,7 @@ from warm_start_rules._access import json_int
 from warm_start_rules.codes import INVALID_REQUEST
 from warm_start_rules.errors import Violation, WarmStartValidationError
 from warm_start_rules.limits import MAX_PARENTS, TERMINAL_STATUSES
-from warm_start_rules.planner import plan
+from warm_start_rules.planner import owned_by, plan
 from warm_start_rules.polling import (
     PollSettings,
     next_wait_seconds,
@@ -269,9 +271,35 @@ def poll_handler(event: Any, context: Any) -> dict[str, Any]:
     return result
 
 
+# --- job ownership ------------------------------------------------------------------
+
+
+def check_owner_handler(event: Any, context: Any) -> dict[str, Any]:
+    """After "already exists": does the job of that name belong to this run? Returns
+    ``{"owned": bool}`` and nothing else of the job (it may be another run's).
+
+    A job belongs to the run whose run key its run-key tag carries (DESIGN.md, "Trust
+    model"): a retried create finds its own job; anything else is a name conflict.
+    """
+    if not isinstance(event, Mapping):
+        raise WarmStartValidationError([Violation(INVALID_REQUEST, "checkOwner event: expected an object")])
+    name, run_key = event.get("jobName"), event.get("runKey")
+    problem = job_name_problem(name)
+    if problem is not None or not isinstance(run_key, str) or not run_key:
+        raise WarmStartValidationError([Violation(
+            INVALID_REQUEST, "checkOwner event: jobName must be a tuning job name and runKey a non-empty string")])
+    described = _describe(name)
+    owned = described is not None and owned_by(
+        parents.list_job_tags(sagemaker_client(), str(described.get("HyperParameterTuningJobArn"))), run_key)
+    _log({"decision": "job owned by this run" if owned else "name taken by another run",
+          "tuningJobName": name, "found": described is not None})
+    return {"owned": owned}
+
+
 _ACTIONS = {
     "prepare": prepare_handler,
     "poll": poll_handler,
     "validate": validate_handler,
     "nextRound": next_round_handler,
+    "checkOwner": check_owner_handler,
 }

@@ -114,3 +114,15 @@ def model_problems(client: Any, request: Any, operation: str = "CreateHyperParam
     if not report.has_errors():
         return []
     return [line.strip() for line in report.generate_report().splitlines() if line.strip()]
+
+
+def list_job_tags(client: Any, arn: str) -> list[dict[str, Any]]:
+    """Every tag of the resource ``arn`` (ListTags, all pages). AWS errors propagate."""
+    tags: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        response = client.list_tags(ResourceArn=arn, MaxResults=100, **({"NextToken": token} if token else {}))
+        tags.extend(response.get("Tags") or [])
+        token = response.get("NextToken")
+        if not token:
+            return tags

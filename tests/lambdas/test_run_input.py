@@ -31,6 +31,7 @@ def test_empty_input_takes_the_pipeline_defaults():
                       "reasons": ["the pipeline's default parents: imgcls-parent-1"],
                       # named parents are not described here: the validation counts their jobs
                       "trainingJobs": {"used": None, "limit": 500}},
+        "request": event({})["request"],
     }
 
 
@@ -100,4 +101,4 @@ def test_dispatcher_routes_prepare_and_refuses_unknown_actions():
     assert handler.lambda_handler(event({}), None)["parents"] == ["imgcls-parent-1"]
     with pytest.raises(WarmStartValidationError) as caught:
         handler.lambda_handler({"action": "delete-everything"}, None)
-    assert "event.action must be one of nextRound, poll, prepare, validate" in str(caught.value)
+    assert "event.action must be one of checkOwner, nextRound, poll, prepare, validate" in str(caught.value)

@@ -24,6 +24,7 @@ from .limits import (
     MAX_PARENTS,
 )
 from .input_policy import InputPolicy, name_is_parent_violations, name_violation
+from .state_size import state_size_violations
 from .request_checks import JOB_NAME_MAX_LENGTH, job_name_prefix_problem, job_name_problem
 
 Describe = Callable[[str], "Mapping[str, Any] | None"]
@@ -129,6 +130,15 @@ def _digest(value: str) -> bytes:
 def run_key_tag_value(run_key: str) -> str:
     """The value of the run-key tag: the SHA-256 of the run key, in hex."""
     return _digest(run_key).hex()
+
+
+def owned_by(tags: Any, run_key: Any) -> bool:
+    """True when ``tags`` (a job's ListTags) carry the run-key tag of ``run_key``."""
+    if not isinstance(run_key, str) or not run_key or not isinstance(tags, list):
+        return False
+    expected = run_key_tag_value(run_key)
+    return any(isinstance(t, Mapping) and t.get("Key") == RUN_KEY_TAG_KEY and t.get("Value") == expected
+               for t in tags)
 
 
 # --- overrides ----------------------------------------------------------------------
@@ -530,6 +540,8 @@ def plan(event: Any, describe: Describe) -> dict[str, Any]:
     except WarmStartValidationError as error:
         found = [v for v in error.violations if not _undescribed(v, described)]
         raise WarmStartValidationError(_unique(violations + found), error.report) from None
+    violations.extend(state_size_violations(run_input=overrides, static_request=event["request"],
+                                            planned_request=request, report=report))
     if violations:
         raise WarmStartValidationError(_unique(violations), report)
     return {"request": request, "report": report}

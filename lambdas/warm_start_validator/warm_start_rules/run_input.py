@@ -27,6 +27,7 @@ from .new_data import input_data_for, read_channels
 from .parent_selection import Describe, ListJobs, Selection, fixed_selection, select_automatically
 from .planner import OVERRIDE_KEYS, _read_settings, merge_overrides
 from .resume import resume_from, resume_name_problem
+from .state_size import state_size_violations
 
 # Input fields that prepare resolves; the overrides it returns no longer hold them.
 _RESOLVED_KEYS = ("resume", "newObject")
@@ -59,7 +60,8 @@ class _Aws:
 
 def prepare_run(event: Any, *, list_jobs: ListJobs | None = None,
                 describe: Describe | None = None) -> dict[str, Any]:
-    """``{"parents", "warmStartType", "overrides", "selection"}`` for the rest of the run.
+    """``{"parents", "warmStartType", "overrides", "selection", "request"}`` for the rest
+    of the run (``request``: the static request, handed on to the validate step).
 
     ``event`` = ``{"input": <execution input>, "defaults": {"parents", "warmStartType"},
     "request": <static request>, "settings": {...}}``. ``list_jobs(prefix)`` and
@@ -121,6 +123,8 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
         check_static(request, warm_start_type, parents if mode in ("input", "defaults") else None,
                      training_job_limit=limit)
     )
+    violations.extend(state_size_violations(run_input=run_input, static_request=event.get("request"),
+                                            planned_request=request))
     if violations:  # before any AWS call: a bad input costs nothing
         raise WarmStartValidationError(_unique(violations))
 
@@ -141,8 +145,10 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
             raise WarmStartValidationError(_unique(violations))
     else:
         selection = fixed_selection(mode, parents, limit)
+    # The static request travels on in the state (the validate step reads it there), so
+    # the template embeds it once.
     return {"parents": list(selection.chosen), "warmStartType": warm_start_type, "overrides": overrides,
-            "selection": selection.to_dict()}
+            "selection": selection.to_dict(), "request": event.get("request")}
 
 
 def _parent_mode(run_input: Mapping[str, Any], defaults: Mapping[str, Any], prefix: str,

@@ -144,7 +144,8 @@ class ModelDeploymentStack(Stack):
     its own (create the endpoint from it when you are ready to serve).
     """
 
-    JOB_NAME_PREFIX = "imgcls-deploy"
+    # Its own name space: "imgcls-deploy" would overlap the tuning stack's "imgcls-*" (synth refuses that).
+    JOB_NAME_PREFIX = "imgdeploy"
 
     def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str, parent_job: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -175,7 +176,7 @@ class ModelDeploymentStack(Stack):
             parameters={"TrainingJobName": sfn.JsonPath.string_at("$.bestTrainingJob.TrainingJobName")},
             # The tuning job names its training jobs '<tuning job name>-<n>-<hash>'.
             iam_resources=[
-                self.format_arn(service="sagemaker", resource="training-job", resource_name=f"{self.JOB_NAME_PREFIX}*")
+                self.format_arn(service="sagemaker", resource="training-job", resource_name=f"{self.JOB_NAME_PREFIX}-*")
             ],
             result_selector={
                 "modelArtifacts": sfn.JsonPath.string_at("$.ModelArtifacts.S3ModelArtifacts"),
@@ -230,7 +231,7 @@ class ModelDeploymentStack(Stack):
         Validations.of(self.state_machine.role).acknowledge(
             _ack(
                 "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                f"training-job/{self.JOB_NAME_PREFIX}*]",
+                f"training-job/{self.JOB_NAME_PREFIX}-*]",
                 "Training jobs are named by the tuning job ('<tuning job>-<n>-<hash>'); read-only Describe.",
             ),
             _ack(

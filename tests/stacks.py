@@ -40,7 +40,7 @@ class AllConstructsStack(Stack):
             tuning_job_config=example.tuning_job_config(max_jobs=20, max_parallel_jobs=4),
             training_job_definition=definition,
             sagemaker_role=role,
-            job_name_prefix="imgcls-tl",
+            job_name_prefix="tlearn",
             tags=[{"Key": "team", "Value": "vision"}],
             parent_wait_timeout=Duration.days(30),
             create_notification_topic=True,
@@ -54,13 +54,13 @@ class AllConstructsStack(Stack):
             tuning_job_config=example.tuning_job_config(),
             training_job_definition=definition,
             sagemaker_role=role,
-            job_name_prefix="imgcls-emb",
+            job_name_prefix="embed",
             parents=["imgcls-parent-1"],
         )
         chain = sfn.Pass(self, "Preprocess").next(fragment).next(sfn.Pass(self, "RegisterModel"))
         self.embedded = _secure_state_machine(self, "EmbeddedWorkflow", chain)
         acknowledge_state_machine_findings(
-            self.embedded, job_name_prefixes=["imgcls-emb"], functions=[fragment.validator.function]
+            self.embedded, job_name_prefixes=["embed"], functions=[fragment.validator.function]
         )
 
         # The task and the waiter on their own, with REQUEST_RESPONSE.

@@ -32,9 +32,9 @@ def acknowledge_state_machine_findings(
     acknowledgments = [
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-            f"hyper-parameter-tuning-job/{prefix}*]",
-            reason=f"Job names are '{prefix}-<hash of the execution name>', unknown until each run; "
-            "the wildcard covers only this pipeline's prefix.",
+            f"hyper-parameter-tuning-job/{prefix}-*]",
+            reason=f"Job names are '{prefix}-<suffix from the run key>', unknown until each run; "
+            f"the wildcard covers only this pipeline's name space, {prefix}-*.",
         )
         for prefix in job_name_prefixes
     ]

@@ -104,6 +104,7 @@ def test_fail_states_carry_design_error_names(states):
         "ParentTuningJobNotFound",
         "ParentWaitTimeout",
         "TuningJobFailed",
+        "TuningJobNameConflict",
     }
     assert all("CausePath" in state for state in fails.values())
 

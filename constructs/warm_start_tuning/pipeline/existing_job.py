@@ -4,6 +4,11 @@ Job names are derived from the execution name, so a create step that is retried 
 SageMaker already accepted the first attempt (a lost response, a throttled poll) gets
 "already exists" instead of a second job. The run then waits for that job like for a
 parent and reports it, exactly as if the first attempt had been seen through.
+
+Only its own job: every job carries the run-key tag of the run that created it (DESIGN.md,
+"Trust model"). A name taken by any other job (another run's, another pipeline's, a
+parent named as ``tuningJobName``) ends in ``TuningJobNameConflict``, and nothing of that
+job is reported.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..rules import PollSettings
+from ..validator.invoke import invoke_validator
+from ..waiter.wait_for_tuning_jobs import VALIDATION_ERROR
 from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
 
 TUNING_JOB_FAILED_ERROR = "TuningJobFailed"
+NAME_CONFLICT_ERROR = "TuningJobNameConflict"
 JOB_NAME_PATH = "$.validation.request.HyperParameterTuningJobName"
 
 # A tuning job may run for weeks; polling it hourly at most keeps the worst case small
@@ -29,8 +37,10 @@ EXISTING_JOB_POLL = PollSettings(
 
 
 def existing_job_events(poll: PollSettings) -> int:
-    """The catch Choice, the name Pass, the wait, the describe task and the status Choice."""
-    return CHOICE_EVENTS + PASS_EVENTS + wait_budget(poll).events + TASK_EVENTS + CHOICE_EVENTS
+    """The catch Choice, the owner check and its Choice, the name Pass, the wait, the
+    describe task and the status Choice."""
+    return (CHOICE_EVENTS + TASK_EVENTS + CHOICE_EVENTS + PASS_EVENTS + wait_budget(poll).events + TASK_EVENTS
+            + CHOICE_EVENTS)
 
 
 EXISTING_JOB_EVENTS = existing_job_events(EXISTING_JOB_POLL)
@@ -81,7 +91,7 @@ def attach_to_existing_job(
         parameters={"HyperParameterTuningJobName": sfn.JsonPath.string_at(JOB_NAME_PATH)},
         iam_resources=[
             Stack.of(scope).format_arn(
-                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=f"{job_name_prefix}*"
+                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=f"{job_name_prefix}-*"
             )
         ],
         result_path="$.tuningJob",
@@ -101,8 +111,41 @@ def attach_to_existing_job(
         .when(sfn.Condition.string_equals("$.tuningJob.HyperParameterTuningJobStatus", "Completed"), done)
         .otherwise(not_completed)
     )
+    check_owner = invoke_validator(
+        scope,
+        "CheckJobOwner",
+        function=poller,
+        comment="Is the job of that name this run's own (its run-key tag)?",
+        payload={
+            "action": "checkOwner",
+            "jobName": sfn.JsonPath.string_at(JOB_NAME_PATH),
+            "runKey": sfn.JsonPath.execution_name,
+        },
+        result_fields=("owned",),
+        result_path="$.owner",
+    )
+    check_owner.add_catch(
+        sfn.Fail(scope, "InvalidOwnerCheck", error=VALIDATION_ERROR, cause_path="$.error.Cause"),
+        errors=[VALIDATION_ERROR],
+        result_path="$.error",
+    )
+    conflict = sfn.Fail(
+        scope,
+        NAME_CONFLICT_ERROR,
+        error=NAME_CONFLICT_ERROR,
+        cause_path=sfn.JsonPath.format(
+            "Tuning job {} already exists and was not created by this run; nothing of it is reported. "
+            "Start the run with another tuningJobName, or under another execution name.",
+            sfn.JsonPath.string_at(JOB_NAME_PATH),
+        ),
+    )
+    check_owner.next(
+        sfn.Choice(scope, "OwnJob?")
+        .when(sfn.Condition.boolean_equals("$.owner.owned", True), name_list)
+        .otherwise(conflict)
+    )
     return (
         sfn.Choice(scope, "JobAlreadyExists?")
-        .when(sfn.Condition.string_matches("$.error.Cause", "*already exists*"), name_list)
+        .when(sfn.Condition.string_matches("$.error.Cause", "*already exists*"), check_owner)
         .otherwise(failed)
     )

@@ -184,6 +184,8 @@ def next_round(scope: Construct, validate: sfn.IChainable) -> sfn.Pass:
             "overrides": sfn.JsonPath.object_at(f"{DECISION_PATH}.next.overrides"),
             # How the first round's parents were chosen stays in the output.
             "selection": sfn.JsonPath.object_at("$.run.selection"),
+            # The static request, which the validation reads from the state.
+            "request": sfn.JsonPath.object_at("$.run.request"),
         },
         result_path="$.run",
     )

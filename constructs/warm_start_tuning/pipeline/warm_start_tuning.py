@@ -26,6 +26,8 @@ from .existing_job import (
     TUNING_JOB_FAILED_ERROR,
     attach_to_existing_job,
 )
+from .input_policy import claim_name_space, policy_problems, run_settings
+from .triggers import definition_channels
 from .props import (
     WarmStartType,
     definition_with_role,
@@ -70,10 +72,21 @@ def fragment_problems(
     tuning_job_config: Any,
     training_job_limit: Any,
     new_data_channels: Optional[Sequence[str]],
+    new_data_bucket: Optional[str] = None,
+    allowed_overrides: Optional[Sequence[str]] = None,
+    allowed_input_locations: Optional[Sequence[str]] = None,
+    allowed_parent_prefixes: Optional[Sequence[str]] = None,
     **warm_start_props: Any,
 ) -> list[str]:
     """Every problem of the fragment's props (the pipeline reports them with its own)."""
-    problems = []
+    problems = policy_problems(
+        allowed_overrides=allowed_overrides,
+        allowed_input_locations=allowed_input_locations,
+        allowed_parent_prefixes=allowed_parent_prefixes,
+        job_name_prefix=warm_start_props.get("job_name_prefix"),
+        parents=warm_start_props.get("parents"),
+        new_data_bucket=new_data_bucket,
+    )
     if isinstance(other_history_events, bool) or not isinstance(other_history_events, int) or other_history_events < 0:
         problems.append(f"other_history_events must be an int >= 0, got {other_history_events!r}")
         other_history_events = 0
@@ -84,6 +97,13 @@ def fragment_problems(
         or not all(isinstance(c, str) for c in new_data_channels)
     ):
         problems.append(f"new_data_channels must be a non-empty list of channel names, got {new_data_channels!r}")
+    elif new_data_channels is not None:
+        channels = definition_channels(warm_start_props.get("training_job_definition"))
+        unknown = [c for c in new_data_channels if channels is not None and c not in channels]
+        if unknown:
+            # The input may point existing channels at new data, never add one.
+            problems.append(f"new_data_channels {unknown!r} are not channels of the training job definition "
+                            f"({channels!r})")
     problems += warm_start_problems(
         warm_start_type=warm_start_type,
         tuning_job_config=tuning_job_config,
@@ -149,6 +169,10 @@ class WarmStartTuning(sfn.StateMachineFragment):
         validator: Optional[WarmStartValidator] = None,
         rounds: Optional[WarmStartRounds] = None,
         new_data_channels: Optional[Sequence[str]] = None,
+        new_data_bucket: Optional[str] = None,
+        allowed_overrides: Optional[Sequence[str]] = None,
+        allowed_input_locations: Optional[Sequence[str]] = None,
+        allowed_parent_prefixes: Optional[Sequence[str]] = None,
         other_history_events: int = 0,
     ) -> None:
         """
@@ -159,7 +183,10 @@ class WarmStartTuning(sfn.StateMachineFragment):
         :param training_job_definition: ``TrainingJobDefinition`` exactly as boto3 takes it.
             Its ``RoleArn`` may be left out when ``sagemaker_role`` is given.
         :param job_name_prefix: lowercase prefix of every job this pipeline creates (at most
-            23 characters); IAM is scoped to it. Names are ``<prefix>-<hash of the execution>``.
+            18 characters). The pipeline's name space is ``<prefix>-*``: its IAM, name checks,
+            parent selection and resume are scoped to it, and no other pipeline of the app
+            may claim an overlapping one. Names are ``<prefix>-<suffix>``, the suffix 13 to 30
+            base-36 characters (at least 67 bits) of the SHA-256 of the run key.
         :param parents: default parent tuning jobs (1 to 5) when the execution input names
             none. Default: none, the input must name them.
         :param sagemaker_role: the role SageMaker training jobs run as. Default: the role of
@@ -181,6 +208,19 @@ class WarmStartTuning(sfn.StateMachineFragment):
         :param new_data_channels: the channels an execution input's ``newObject`` (the
             new-data trigger's) stands for: ``s3://<bucket>/<object's folder>/<channel>/``.
             Default: none (such an input is rejected).
+        :param new_data_bucket: the bucket the new-data trigger watches; its ``newObject``
+            URIs are allowed input locations by default. Default: none.
+        :param allowed_overrides: the execution input fields a run may give (some of
+            ``parents``, ``warmStartType``, ``tuningJobName``, ``inputData``,
+            ``maxTrainingJobs``, ``maxParallelTrainingJobs``, ``staticHyperParameters``,
+            ``resume``); any other is rejected as ``OVERRIDE_NOT_ALLOWED``. Default: all of them.
+        :param allowed_input_locations: S3 locations (``s3://bucket/`` or
+            ``s3://bucket/prefix/``) that ``inputData`` may point channels at; replaces the
+            default, so it may widen or narrow it. Default: the buckets of the definition's
+            channels and of ``new_data_bucket``.
+        :param allowed_parent_prefixes: name prefixes of the jobs a run may name as parents
+            (besides the pipeline's own ``<prefix>-*``); the validator's IAM then describes
+            only those. Default: none, any tuning job of the account and region.
         :param other_history_events: history events of the workflow around the fragment,
             counted into the 25,000-event budget of the parent wait. Default: 0.
         """
@@ -191,6 +231,10 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 rounds=rounds,
                 other_history_events=other_history_events,
                 new_data_channels=new_data_channels,
+                new_data_bucket=new_data_bucket,
+                allowed_overrides=allowed_overrides,
+                allowed_input_locations=allowed_input_locations,
+                allowed_parent_prefixes=allowed_parent_prefixes,
                 warm_start_type=warm_start_type,
                 tuning_job_config=tuning_job_config,
                 training_job_definition=training_job_definition,
@@ -205,6 +249,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 ),
             ),
         )
+        claim_name_space(self, job_name_prefix)
         self.rounds = rounds
         self.history_events = fixed_history_events(rounds) + other_history_events
         if sagemaker_role is None:
@@ -216,15 +261,19 @@ class WarmStartTuning(sfn.StateMachineFragment):
         )
         wst = warm_start_type_value(warm_start_type)
         self.validator = validator or WarmStartValidator.of(self)
+        self.validator.allow_pipeline(job_name_prefix, allowed_parent_prefixes)
         self.sagemaker_role = sagemaker_role
         self.job_name_prefix = job_name_prefix
-        settings: dict[str, Any] = {
-            "jobNamePrefix": job_name_prefix,
-            "trainingJobLimit": training_job_limit,
-            "failedParentPolicy": failed_parent_policy,
-        }
-        if new_data_channels is not None:
-            settings["newDataChannels"] = list(new_data_channels)
+        settings = run_settings(
+            job_name_prefix=job_name_prefix,
+            training_job_limit=training_job_limit,
+            failed_parent_policy=failed_parent_policy,
+            new_data_channels=new_data_channels,
+            new_data_bucket=new_data_bucket,
+            allowed_overrides=allowed_overrides,
+            allowed_input_locations=allowed_input_locations,
+            allowed_parent_prefixes=allowed_parent_prefixes,
+        )
 
         def validation_failed(state_id: str) -> sfn.Fail:
             return sfn.Fail(self, state_id, error=VALIDATION_ERROR, cause_path="$.error.Cause")
@@ -239,8 +288,9 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 "request": request,
                 "settings": settings,
             },
-            # selection: how the parents were chosen (input, defaults, automatic, resume) and why.
-            result_fields=("parents", "warmStartType", "overrides", "selection"),
+            # selection: how the parents were chosen (input, defaults, automatic, resume) and why;
+            # request: the static request, handed on so that the template holds it once.
+            result_fields=("parents", "warmStartType", "overrides", "selection", "request"),
             result_path="$.run",
         )
         prepare.add_catch(validation_failed("InvalidRunInput"), errors=[VALIDATION_ERROR], result_path="$.error")
@@ -263,8 +313,11 @@ class WarmStartTuning(sfn.StateMachineFragment):
             {
                 "parents": sfn.JsonPath.list_at("$.run.parents"),
                 "warmStartType": sfn.JsonPath.string_at("$.run.warmStartType"),
-                "request": request,
+                "request": sfn.JsonPath.object_at("$.run.request"),
                 "overrides": sfn.JsonPath.object_at("$.run.overrides"),
+                # The job's run-key tag: a create that finds its name taken attaches only
+                # to a job with this run's key.
+                "runKey": sfn.JsonPath.execution_name,
                 # Rounds name each round's job after "<execution name>-round-<n>".
                 "executionName": (
                     sfn.JsonPath.string_at(f"{ROUND_STATE_PATH}.executionName")

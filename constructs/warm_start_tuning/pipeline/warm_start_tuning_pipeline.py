@@ -33,6 +33,7 @@ from .triggers import (
     definition_channels,
     execution_input_problems,
 )
+from .input_policy import run_settings
 from .warm_start_tuning import WarmStartTuning, fragment_problems
 
 
@@ -68,6 +69,9 @@ class WarmStartTuningPipeline(Construct):
         tags: Optional[Sequence[Mapping[str, str]]] = None,
         training_job_limit: int = DEFAULT_TRAINING_JOB_LIMIT,
         failed_parent_policy: str = "reject",
+        allowed_overrides: Optional[Sequence[str]] = None,
+        allowed_input_locations: Optional[Sequence[str]] = None,
+        allowed_parent_prefixes: Optional[Sequence[str]] = None,
         parent_poll_interval: Optional[Duration] = None,
         parent_poll_max_interval: Optional[Duration] = None,
         parent_poll_backoff_rate: float = 2.0,
@@ -142,12 +146,17 @@ class WarmStartTuningPipeline(Construct):
             tags=tags,
             training_job_limit=training_job_limit,
             failed_parent_policy=failed_parent_policy,
+            allowed_overrides=allowed_overrides,
+            allowed_input_locations=allowed_input_locations,
+            allowed_parent_prefixes=allowed_parent_prefixes,
         )
         new_data_channels = list(new_data_trigger.channels) if new_data_trigger is not None else None
+        new_data_bucket = new_data_trigger.bucket.bucket_name if new_data_trigger is not None else None
         fragment_errors = fragment_problems(
             rounds=rounds,
             other_history_events=around,
             new_data_channels=new_data_channels,
+            new_data_bucket=new_data_bucket,
             poll_settings=poll_settings(
                 parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate, parent_wait_timeout
             ),
@@ -156,7 +165,8 @@ class WarmStartTuningPipeline(Construct):
         problems += fragment_errors
         if schedule is not None:
             problems += _schedule_problems(
-                schedule, fragment_errors, new_data_channels=new_data_channels, **fragment_props
+                schedule, fragment_errors, new_data_channels=new_data_channels, new_data_bucket=new_data_bucket,
+                **fragment_props
             )
         raise_problems(type(self).__name__, problems)
 
@@ -169,6 +179,7 @@ class WarmStartTuningPipeline(Construct):
             parent_wait_timeout=parent_wait_timeout,
             rounds=rounds,
             new_data_channels=new_data_channels,
+            new_data_bucket=new_data_bucket,
             other_history_events=around,
             **fragment_props,
         )
@@ -256,6 +267,7 @@ def _schedule_problems(
     fragment_errors: list[str],
     *,
     new_data_channels: Optional[list[str]],
+    new_data_bucket: Optional[str],
     warm_start_type: Any,
     tuning_job_config: Any,
     training_job_definition: Any,
@@ -265,6 +277,9 @@ def _schedule_problems(
     tags: Any,
     training_job_limit: Any,
     failed_parent_policy: Any,
+    allowed_overrides: Any,
+    allowed_input_locations: Any,
+    allowed_parent_prefixes: Any,
 ) -> list[str]:
     """The schedule's own problems, and what the prepare step would reject in its input."""
     if not isinstance(schedule, PipelineSchedule):
@@ -276,13 +291,16 @@ def _schedule_problems(
     if fragment_errors:
         return []  # the input cannot be judged against props that are wrong themselves
     role_arn = sagemaker_role.role_arn if sagemaker_role is not None else training_job_definition.get("RoleArn")
-    settings: dict[str, Any] = {
-        "jobNamePrefix": job_name_prefix,
-        "trainingJobLimit": training_job_limit,
-        "failedParentPolicy": failed_parent_policy,
-    }
-    if new_data_channels is not None:
-        settings["newDataChannels"] = new_data_channels
+    settings = run_settings(
+        job_name_prefix=job_name_prefix,
+        training_job_limit=training_job_limit,
+        failed_parent_policy=failed_parent_policy,
+        new_data_channels=new_data_channels,
+        new_data_bucket=new_data_bucket,
+        allowed_overrides=allowed_overrides,
+        allowed_input_locations=allowed_input_locations,
+        allowed_parent_prefixes=allowed_parent_prefixes,
+    )
     return execution_input_problems(
         "schedule.input",
         schedule.execution_input(),

@@ -125,7 +125,8 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
 
     - ``sagemaker:CreateHyperParameterTuningJob``, ``DescribeHyperParameterTuningJob``,
       ``StopHyperParameterTuningJob`` and ``ListTags`` on
-      ``hyper-parameter-tuning-job/<job_name_prefix>*``;
+      ``hyper-parameter-tuning-job/<job_name_prefix>-*`` (the prefix and a dash: ``imgcls``
+      never reaches ``imgcls2-...``);
     - ``sagemaker:AddTags`` on the same, only when ``tags`` are given (SageMaker authorizes
       tags given at creation as AddTags on the new job);
     - ``iam:PassRole`` on ``role`` only, when passed to ``sagemaker.amazonaws.com``;
@@ -172,7 +173,7 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
             is granted on it alone. Literal training job definitions without ``RoleArn`` get
             its ARN. Required.
         :param job_name_prefix: lowercase start of every job name this task creates; scopes
-            the SageMaker statements to ``hyper-parameter-tuning-job/<prefix>*``. Required.
+            the SageMaker statements to ``hyper-parameter-tuning-job/<prefix>-*``. Required.
         :param training_job_definition: ``TrainingJobDefinition``, as boto3 takes it, or a
             JsonPath. Default: none, but exactly one of ``training_job_definition`` and
             ``training_job_definitions`` is required.
@@ -377,7 +378,7 @@ def _check_prefix(label: str, prefix: Any) -> None:
     if not prefix:
         raise ValueError(
             f"{label}: job_name_prefix must not be empty: it scopes the IAM statements "
-            f"to hyper-parameter-tuning-job/<prefix>*; got ''"
+            f"to hyper-parameter-tuning-job/<prefix>-*; got ''"
         )
     if prefix != prefix.lower():
         raise ValueError(
@@ -407,10 +408,10 @@ def _check_job_name(label: str, name: Any, prefix: Any) -> None:
             f"({len(name)} characters)"
         )
     if isinstance(prefix, str) and not Token.is_unresolved(prefix):
-        if not name.lower().startswith(prefix):
+        if not name.lower().startswith(f"{prefix}-"):
             raise ValueError(
-                f"{label}: tuning_job_name must start with job_name_prefix {prefix!r} "
-                f"(IAM only allows hyper-parameter-tuning-job/{prefix}*); got {name!r}"
+                f"{label}: tuning_job_name must start with job_name_prefix and a dash, {prefix + '-'!r} "
+                f"(IAM only allows hyper-parameter-tuning-job/{prefix}-*); got {name!r}"
             )
 
 
@@ -578,7 +579,7 @@ def _policy_statements(
     tuning_jobs = stack.format_arn(
         service="sagemaker",
         resource="hyper-parameter-tuning-job",
-        resource_name=f"{job_name_prefix}*",
+        resource_name=f"{job_name_prefix}-*",
     )
     statements = [
         iam.PolicyStatement(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Validations, Acknowledgment
 from aws_cdk import aws_iam as iam
@@ -31,9 +31,10 @@ class WarmStartValidator(Construct):
     the final request) and ``nextRound`` (decide whether another warm-start round is worth it).
     Use :meth:`of` to get the stack's single instance; every pipeline of a stack shares it.
 
-    Secure by default: its own role with only ``sagemaker:DescribeHyperParameterTuningJob``,
-    ``sagemaker:ListHyperParameterTuningJobs`` (automatic parent selection) and write
-    access to its own log group, X-Ray tracing, logs kept one year.
+    Secure by default: its own role with only ``sagemaker:ListHyperParameterTuningJobs``
+    (automatic parent selection) and write access to its own log group, X-Ray tracing,
+    logs kept one year. Each pipeline it serves adds what it needs (:meth:`allow_pipeline`):
+    Describe and ListTags on its own jobs, Describe on the parents it may use.
     """
 
     def __init__(
@@ -77,18 +78,13 @@ class WarmStartValidator(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        # Parents are named per execution (the input may list any earlier job), so the
-        # read-only Describe cannot be scoped to one prefix.
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:DescribeHyperParameterTuningJob"],
-                resources=[
-                    stack.format_arn(
-                        service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*"
-                    )
-                ],
-            )
-        )
+        # DescribeHyperParameterTuningJob (and ListTags, for job ownership) are granted per
+        # pipeline, scoped to what it may use: see allow_pipeline and allow_describe_any.
+        self._tuning_jobs = stack.format_arn(
+            service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*"
+        ).rsplit("*", 1)[0]
+        self._granted: set[tuple[str, str]] = set()
+        self._acknowledged: set[str] = set()
         # Automatic parent selection lists the pipeline's earlier jobs by name prefix.
         # ListHyperParameterTuningJobs, like SageMaker's other List actions, supports no
         # resource-level permission: Resource "*" is the only form that works. It is
@@ -113,15 +109,51 @@ class WarmStartValidator(Construct):
         )
         Validations.of(self.role).acknowledge(
             Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:hyper-parameter-tuning-job/*]",
-                reason="Parents are chosen per execution; Describe is read-only and limited to tuning jobs of this account and region.",
-            ),
-            Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="X-Ray PutTraceSegments/PutTelemetryRecords and SageMaker ListHyperParameterTuningJobs "
                 "(automatic parent selection, read-only) support no resource-level permissions.",
             ),
         )
+
+    def allow_pipeline(self, job_name_prefix: str, parent_prefixes: Optional[Sequence[str]] = None) -> None:
+        """Let the validator serve a pipeline whose jobs are ``<job_name_prefix>-*``:
+        Describe and ListTags on its own jobs (automatic selection, resume, rounds, job
+        ownership), and Describe on the parents it may name: jobs starting with one of
+        ``parent_prefixes``, or (None) any tuning job of the account and region."""
+        self._allow("sagemaker:ListTags", f"{job_name_prefix}-*",
+                    f"The pipeline's own jobs ({job_name_prefix}-*): job ownership (ListTags), automatic selection, "
+                    "resume and rounds (Describe); read-only.")
+        self._allow("sagemaker:DescribeHyperParameterTuningJob", f"{job_name_prefix}-*",
+                    f"The pipeline's own jobs ({job_name_prefix}-*): job ownership (ListTags), automatic selection, "
+                    "resume and rounds (Describe); read-only.")
+        if parent_prefixes is None:
+            self.allow_describe_any()
+        for prefix in parent_prefixes or ():
+            self._allow("sagemaker:DescribeHyperParameterTuningJob", f"{prefix.lower()}*",
+                        f"Parents the pipeline allows (allowed_parent_prefixes {prefix!r}), read-only.")
+
+    def allow_describe_any(self) -> None:
+        """Describe any tuning job of the account and region: parents named per
+        execution, when a pipeline does not restrict them (allowed_parent_prefixes)."""
+        self._allow("sagemaker:DescribeHyperParameterTuningJob", "*",
+                    "Parents are chosen per execution and the pipeline does not restrict them "
+                    "(allowed_parent_prefixes); Describe is read-only and limited to tuning jobs of this account "
+                    "and region.")
+
+    def _allow(self, action: str, resource_name: str, reason: str) -> None:
+        if (action, resource_name) in self._granted:
+            return
+        self._granted.add((action, resource_name))
+        self.role.add_to_policy(iam.PolicyStatement(actions=[action], resources=[self._tuning_jobs + resource_name]))
+        if resource_name not in self._acknowledged:
+            self._acknowledged.add(resource_name)
+            Validations.of(self.role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+                    f"hyper-parameter-tuning-job/{resource_name}]",
+                    reason=reason,
+                )
+            )
 
     @classmethod
     def of(cls, scope: Construct) -> "WarmStartValidator":

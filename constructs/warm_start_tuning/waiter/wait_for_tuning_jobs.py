@@ -85,7 +85,11 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
         _check_props(jobs, self.settings, result_path, other_history_events)
         self.budget = wait_budget(self.settings, other_history_events)
 
-        function = poller or WarmStartValidator.of(self).function
+        if poller is None:
+            validator = WarmStartValidator.of(self)
+            validator.allow_describe_any()  # the jobs are named per execution
+            poller = validator.function
+        function = poller
         jobs_field = sfn.JsonPath.list_at(jobs) if isinstance(jobs, str) else list(jobs)
 
         start = sfn.Pass(

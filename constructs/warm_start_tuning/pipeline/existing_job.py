@@ -81,7 +81,7 @@ def attach_to_existing_job(
         parameters={"HyperParameterTuningJobName": sfn.JsonPath.string_at(JOB_NAME_PATH)},
         iam_resources=[
             Stack.of(scope).format_arn(
-                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=f"{job_name_prefix}*"
+                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=f"{job_name_prefix}-*"
             )
         ],
         result_path="$.tuningJob",

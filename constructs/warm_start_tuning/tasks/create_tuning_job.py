@@ -578,7 +578,7 @@ def _policy_statements(
     tuning_jobs = stack.format_arn(
         service="sagemaker",
         resource="hyper-parameter-tuning-job",
-        resource_name=f"{job_name_prefix}*",
+        resource_name=f"{job_name_prefix}-*",
     )
     statements = [
         iam.PolicyStatement(

@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._paths import validator_asset_dir
+from ..nag import arn_finding
 
 # The id under the stack where the shared instance lives; `of()` looks it up there.
 SINGLETON_ID = "WarmStartValidator"
@@ -113,7 +114,7 @@ class WarmStartValidator(Construct):
         )
         Validations.of(self.role).acknowledge(
             Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:hyper-parameter-tuning-job/*]",
+                id=arn_finding(self, service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*"),
                 reason="Parents are chosen per execution; Describe is read-only and limited to tuning jobs of this account and region.",
             ),
             Acknowledgment(

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..tasks import SageMakerCreateHyperParameterTuningJob
+from ..template_size import register_template_size_check
 from ..validator import WarmStartValidator
 from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
@@ -218,6 +219,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
         self.validator = validator or WarmStartValidator.of(self)
         self.sagemaker_role = sagemaker_role
         self.job_name_prefix = job_name_prefix
+        register_template_size_check(self)  # synth fails when the stack's template passes 1 MB
         settings: dict[str, Any] = {
             "jobNamePrefix": job_name_prefix,
             "trainingJobLimit": training_job_limit,

@@ -70,7 +70,7 @@ def tuning_job_prefix_finding(scope: IConstruct, prefix: str) -> Acknowledgment:
     return Acknowledgment(
         id=arn_finding(scope, service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=f"{prefix}-*"),
         reason=f"Job names are '{prefix}-<hash of the execution name>', unknown until each run; "
-        f"'{prefix}-*' covers only this pipeline's own jobs (the dash ends the prefix).",
+        f"'{prefix}-*' covers only the names of this prefix's name space (the dash ends the prefix).",
     )
 
 

@@ -19,7 +19,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from warm_start_tuning import WarmStartTuning, WarmStartTuningPipeline, WarmStartType
-from warm_start_tuning.nag import acknowledge_state_machine_findings
+from warm_start_tuning.nag import acknowledge_state_machine_findings, arn_finding
 
 # The built-in image-classification algorithm (MXNet) in us-east-1, as in the seed's notebook.
 TRAINING_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1"
@@ -112,7 +112,7 @@ def training_role(scope: Construct, bucket_name: str) -> iam.Role:
         _ack(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/image-classification/*]",
              "Training data and model output live under one prefix of the data bucket."),
         _ack(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/image-classification/output/*]",
-             "Model artifacts are written under the output prefix."),
+             "Model artifacts are written (training jobs) and read (CreateModel) under the output prefix only."),
     )
     return role
 
@@ -150,6 +150,7 @@ class ModelDeploymentStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str, parent_job: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         role = training_role(self, bucket_name)
+        definition = training_job_definition(bucket_name, role.role_arn)
         preprocess = sfn.Pass(
             self,
             "Preprocess",
@@ -160,12 +161,16 @@ class ModelDeploymentStack(Stack):
             "Tuning",
             warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
             tuning_job_config=tuning_job_config(),
-            training_job_definition=training_job_definition(bucket_name, role.role_arn),
+            training_job_definition=definition,
             job_name_prefix=self.JOB_NAME_PREFIX,
             parents=[parent_job],
             # Preprocess (a Pass: 2 history events) and the three tasks after the fragment
             # (5 each) count into the 25,000-event budget of the parent wait.
             other_history_events=2 + 3 * 5,
+        )
+        # The tuning job names its training jobs '<tuning job name>-<n>-<hash>'.
+        training_jobs = self.format_arn(
+            service="sagemaker", resource="training-job", resource_name=f"{self.JOB_NAME_PREFIX}-*"
         )
         describe = tasks.CallAwsService(
             self,
@@ -174,10 +179,7 @@ class ModelDeploymentStack(Stack):
             service="sagemaker",
             action="describeTrainingJob",
             parameters={"TrainingJobName": sfn.JsonPath.string_at("$.bestTrainingJob.TrainingJobName")},
-            # The tuning job names its training jobs '<tuning job name>-<n>-<hash>'.
-            iam_resources=[
-                self.format_arn(service="sagemaker", resource="training-job", resource_name=f"{self.JOB_NAME_PREFIX}-*")
-            ],
+            iam_resources=[training_jobs],
             result_selector={
                 "modelArtifacts": sfn.JsonPath.string_at("$.ModelArtifacts.S3ModelArtifacts"),
                 "image": sfn.JsonPath.string_at("$.AlgorithmSpecification.TrainingImage"),
@@ -190,12 +192,19 @@ class ModelDeploymentStack(Stack):
             comment="A model from the best training job (the built-in algorithm's image serves too)",
             model_name=sfn.JsonPath.string_at("$.tuningJobName"),
             primary_container=tasks.ContainerDefinition(
-                image=tasks.DockerImage.from_json_expression(sfn.JsonPath.string_at("$.bestModel.image")),
-                model_s3_location=tasks.S3Location.from_json_expression("$.bestModel.modelArtifacts"),
+                # The definition's image and output location, not any image or object
+                # (from_json_expression alone would grant ECR pulls and S3 reads on "*").
+                image=tasks.DockerImage.from_json_expression(
+                    sfn.JsonPath.string_at("$.bestModel.image"), allow_any_ecr_image_pull=False
+                ),
+                model_s3_location=ModelArtifacts(
+                    "$.bestModel.modelArtifacts", definition["OutputDataConfig"]["S3OutputPath"]
+                ),
             ),
             role=role,
             result_path="$.model",
         )
+        _grant_image_pull(role, definition["AlgorithmSpecification"]["TrainingImage"])
         endpoint_config = tasks.SageMakerCreateEndpointConfig(
             self,
             "CreateEndpointConfig",
@@ -226,24 +235,61 @@ class ModelDeploymentStack(Stack):
             comment="Preprocess, warm-start tuning, model and endpoint configuration (cdk-warm-start-tuning)",
         )
         acknowledge_state_machine_findings(
-            self.state_machine, job_name_prefixes=[self.JOB_NAME_PREFIX], functions=[self.tuning.validator.function]
+            self.state_machine,
+            job_name_prefixes=[self.JOB_NAME_PREFIX],
+            functions=[self.tuning.validator.function],
+            other_unscoped_reasons=["SageMakerCreateModel grants sagemaker:ListTags on '*' (aws-cdk-lib's grant)"],
         )
+        sagemaker_arn = {"service": "sagemaker", "resource_name": "*"}
         Validations.of(self.state_machine.role).acknowledge(
             _ack(
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                f"training-job/{self.JOB_NAME_PREFIX}-*]",
-                "Training jobs are named by the tuning job ('<tuning job>-<n>-<hash>'); read-only Describe.",
+                arn_finding(self, service="sagemaker", resource="training-job", resource_name=f"{self.JOB_NAME_PREFIX}-*"),
+                f"Training jobs are named by the tuning job ('{self.JOB_NAME_PREFIX}-<hash>-<n>-<hash>'); read-only Describe.",
             ),
             _ack(
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/*]",
+                arn_finding(self, resource="model", **sagemaker_arn),
                 "Each run creates a model named after its tuning job, unknown until the run (SageMakerCreateModel's grant).",
             ),
             _ack(
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                "endpoint-config/*]",
+                arn_finding(self, resource="endpoint-config", **sagemaker_arn),
                 "Each run creates an endpoint configuration named after its tuning job (SageMakerCreateEndpointConfig's grant).",
             ),
         )
+
+
+class ModelArtifacts(tasks.S3Location):
+    """The best training job's model artifact, read from the task input (a JSON path), that
+    the model's role may read only under the training job definition's ``S3OutputPath``
+    (``S3Location.from_json_expression`` would grant reading every object of every bucket)."""
+
+    def __init__(self, expression: str, s3_output_path: str) -> None:
+        super().__init__()
+        self._expression = expression
+        self._bucket, _, self._prefix = s3_output_path.removeprefix("s3://").partition("/")
+
+    def bind(self, task, *, for_reading=None, for_writing=None) -> tasks.S3LocationConfig:
+        bucket_arn = f"arn:{Stack.of(task).partition}:s3:::{self._bucket}"
+        task.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket_arn])
+        )
+        task.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{bucket_arn}/{self._prefix}*"])
+        )
+        return tasks.S3LocationConfig(uri=sfn.JsonPath.string_at(self._expression))
+
+
+def _grant_image_pull(role: iam.IRole, image_uri: str) -> None:
+    """Pull the training image (the model serves with it) from its own ECR repository only;
+    the token (ecr:GetAuthorizationToken, no resource level) is in the training role."""
+    registry, _, repository = image_uri.partition("/")
+    account, _, _, region, *_ = registry.split(".")
+    repository_name = repository.split(":")[0].split("@")[0]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            resources=[f"arn:{role.stack.partition}:ecr:{region}:{account}:repository/{repository_name}"],
+        )
+    )
 
 
 def _ack(rule_id: str, reason: str) -> Acknowledgment:

@@ -57,3 +57,43 @@ def load_example_app():
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
+
+
+def synth_with_nag(app: App, outdir: Path) -> Path:
+    """Synthesize ``app`` with cdk-nag's AwsSolutionsChecks; on a finding, fail the test
+    with cdk-nag's report (not only that synth failed)."""
+    import pytest
+    from aws_cdk import Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    try:
+        app.synth()
+    except Exception as error:
+        report = outdir / "validation-report.json"
+        details = report.read_text() if report.exists() else ""
+        pytest.fail(f"synth with AwsSolutionsChecks failed: {error}\n{details[:20000]}")
+    return outdir
+
+
+def nag_violations(outdir: Path) -> list:
+    """The violations of every plugin's report (none when synth wrote no report)."""
+    report = outdir / "validation-report.json"
+    if not report.exists():
+        return []
+    return [
+        violation
+        for plugin in json.loads(report.read_text()).get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+    ]
+
+
+def acknowledgments(outdir: Path) -> dict[str, str]:
+    """``"<construct path> <finding id>" -> reason`` of every acknowledgment in the assembly."""
+    acknowledged = {}
+    for metadata_file in outdir.glob("*.metadata.json"):
+        for path, entries in json.loads(metadata_file.read_text()).items():
+            for entry in entries:
+                if entry["type"] == "aws:cdk:acknowledged-rules":
+                    acknowledged.update({f"{path} {rule}": reason for rule, reason in entry["data"].items()})
+    return acknowledged

@@ -8,16 +8,13 @@ event), so every template the library can emit is checked.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from aws_cdk import Validations
-from cdk_nag import AwsSolutionsChecks
 
-from cdk_helpers import REPO, load_example_app, new_app
+from cdk_helpers import REPO, acknowledgments, load_example_app, nag_violations, new_app, synth_with_nag
 from stacks import AllConstructsStack, FeaturePipelinesStack
 
 
@@ -25,41 +22,21 @@ from stacks import AllConstructsStack, FeaturePipelinesStack
 def assembly(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = new_app(outdir=outdir)
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     example = load_example_app()
     example.ImageClassifierTuningStack(app, "Example", bucket_name="example-ml-data", parent_job="imgcls-parent-1")
     example.ModelDeploymentStack(app, "ModelDeployment", bucket_name="example-ml-data", parent_job="imgcls-parent-1")
     AllConstructsStack(app, "AllConstructs")
     # Schedules, new-data rules, rounds, run locks and completion events.
     FeaturePipelinesStack(app, "Features")
-    try:
-        app.synth()
-    except Exception as error:  # report what cdk-nag found, not only that it failed
-        report = outdir / "validation-report.json"
-        details = report.read_text() if report.exists() else ""
-        pytest.fail(f"synth with AwsSolutionsChecks failed: {error}\n{details[:20000]}")
-    return outdir
+    return synth_with_nag(app, outdir)
 
 
 def test_cdk_nag_has_no_unacknowledged_finding(assembly):
-    report = assembly / "validation-report.json"
-    if report.exists():
-        data = json.loads(report.read_text())
-        failing = [
-            violation
-            for plugin in data.get("pluginReports", [])
-            for violation in plugin.get("violations", [])
-        ]
-        assert failing == []
+    assert nag_violations(assembly) == []
 
 
 def test_every_acknowledgment_is_scoped_and_has_a_reason(assembly):
-    acknowledged = {}
-    for metadata_file in assembly.glob("*.metadata.json"):
-        for path, entries in json.loads(metadata_file.read_text()).items():
-            for entry in entries:
-                if entry["type"] == "aws:cdk:acknowledged-rules":
-                    acknowledged.update({f"{path} {rule}": reason for rule, reason in entry["data"].items()})
+    acknowledged = acknowledgments(assembly)
     assert len(acknowledged) >= 12
     for rule, reason in acknowledged.items():
         # Scoped: a finding id with its applies-to part, never a whole rule.

@@ -236,7 +236,7 @@ def test_state_machine_role_scoped_to_prefix_and_passes_role_only_to_sagemaker(t
         for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
             by_action[action] = statement
     create = by_action["sagemaker:CreateHyperParameterTuningJob"]
-    assert "hyper-parameter-tuning-job/imgcls*" in str(create["Resource"])
+    assert "hyper-parameter-tuning-job/imgcls-*" in str(create["Resource"])
     assert "sagemaker:StopHyperParameterTuningJob" in by_action
     pass_role = by_action["iam:PassRole"]
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}

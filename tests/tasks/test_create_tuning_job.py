@@ -312,7 +312,7 @@ def test_create_describe_stop_scoped_to_prefix(synth: Synth, machine: str) -> No
         "sagemaker:DescribeHyperParameterTuningJob",
         "sagemaker:StopHyperParameterTuningJob",
     ]
-    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls*"]
+    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls-*"]
     assert "Condition" not in statement
 
 
@@ -320,13 +320,13 @@ def test_create_describe_stop_scoped_to_prefix(synth: Synth, machine: str) -> No
 def test_list_tags_scoped_to_prefix(synth: Synth, machine: str) -> None:
     statement = synth.statement_with(machine, "sagemaker:ListTags")
     assert actions_of(statement) == ["sagemaker:ListTags"]
-    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls*"]
+    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls-*"]
 
 
 def test_add_tags_only_when_tags_are_given(synth: Synth) -> None:
     statement = synth.statement_with("sync", "sagemaker:AddTags")
     assert actions_of(statement) == ["sagemaker:AddTags"]
-    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls*"]
+    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls-*"]
     assert not [s for s in synth.statements("async") if "sagemaker:AddTags" in actions_of(s)]
 
 
@@ -387,8 +387,8 @@ def test_statements_reach_the_role_from_parallel_and_map_branches(synth: Synth) 
         for resource in s["Resource"]
     )
     assert creates == [
-        f"{ARN_PREFIX}:hyper-parameter-tuning-job/mapped*",  # Map item processor
-        f"{ARN_PREFIX}:hyper-parameter-tuning-job/nested*",  # Parallel branch, RUN_JOB
+        f"{ARN_PREFIX}:hyper-parameter-tuning-job/mapped-*",  # Map item processor
+        f"{ARN_PREFIX}:hyper-parameter-tuning-job/nested-*",  # Parallel branch, RUN_JOB
     ]
     assert synth.statement_with("nested", "events:PutRule")  # from the RUN_JOB task only
     # Both tasks pass the same role: CDK merges the identical statements.
@@ -397,7 +397,7 @@ def test_statements_reach_the_role_from_parallel_and_map_branches(synth: Synth) 
 
 def test_grant_to_covers_a_definition_given_as_string(synth: Synth) -> None:
     statement = synth.statement_with("string", "sagemaker:CreateHyperParameterTuningJob")
-    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/strdef*"]
+    assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/strdef-*"]
     assert synth.statement_with("string", "iam:PassRole")
     assert synth.statement_with("string", "events:PutRule")
 
@@ -480,7 +480,7 @@ def test_token_job_name_and_prefix_skip_validation() -> None:
     task = make_task(stack, tuning_job_name=name, job_name_prefix=prefix)
     assert state_of(task)["Parameters"]["HyperParameterTuningJobName"] == "${JobName}"
     create = resolved_statements(task)[0]
-    assert flatten(create["Resource"]).endswith(":hyper-parameter-tuning-job/${Prefix}*")
+    assert flatten(create["Resource"]).endswith(":hyper-parameter-tuning-job/${Prefix}-*")
 
 
 @pytest.mark.parametrize(

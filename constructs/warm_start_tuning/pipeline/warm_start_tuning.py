@@ -13,6 +13,7 @@ from constructs import Construct
 
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..tasks import SageMakerCreateHyperParameterTuningJob
+from ..template_size import register_template_size_check
 from ..validator import WarmStartValidator
 from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
@@ -264,6 +265,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
         self.validator.allow_pipeline(job_name_prefix, allowed_parent_prefixes)
         self.sagemaker_role = sagemaker_role
         self.job_name_prefix = job_name_prefix
+        register_template_size_check(self)  # synth fails when the stack's template passes 1 MB
         settings = run_settings(
             job_name_prefix=job_name_prefix,
             training_job_limit=training_job_limit,

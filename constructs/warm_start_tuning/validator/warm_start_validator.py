@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._paths import validator_asset_dir
+from ..nag import arn_finding
 
 # The id under the stack where the shared instance lives; `of()` looks it up there.
 SINGLETON_ID = "WarmStartValidator"
@@ -149,8 +150,8 @@ class WarmStartValidator(Construct):
             self._acknowledged.add(resource_name)
             Validations.of(self.role).acknowledge(
                 Acknowledgment(
-                    id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                    f"hyper-parameter-tuning-job/{resource_name}]",
+                    id=arn_finding(self, service="sagemaker", resource="hyper-parameter-tuning-job",
+                                   resource_name=resource_name),
                     reason=reason,
                 )
             )

@@ -39,11 +39,13 @@ class Templates:
 
 
 def synthesize(outdir: Path) -> Templates:
-    """app.py's stack as `cdk synth` writes it, plus the short-wait variant, in one synth."""
+    """app.py's stack as `cdk synth` writes it, plus the short-wait variant (its own app)."""
     example = load_example_app()
     app = new_app(outdir)
     example.ImageClassifierTuningStack(app, EXAMPLE_STACK, bucket_name="example-ml-data", parent_job=PARENT)
-    variant = Stack(app, SHORT_WAIT_STACK)
+    # Its own app: the same name space twice in one app is refused (the trust model).
+    variant_app = new_app(outdir / "short-wait")
+    variant = Stack(variant_app, SHORT_WAIT_STACK)
     WarmStartTuningPipeline(
         variant,
         "ImageClassifierTuning",
@@ -57,9 +59,10 @@ def synthesize(outdir: Path) -> Templates:
         parent_wait_timeout=Duration.seconds(SHORT_WAIT_TIMEOUT_S),
     )
     app.synth()
+    variant_app.synth()
     return Templates(
         example=outdir / f"{EXAMPLE_STACK}.template.json",
-        short_wait=outdir / f"{SHORT_WAIT_STACK}.template.json",
+        short_wait=outdir / "short-wait" / f"{SHORT_WAIT_STACK}.template.json",
     )
 
 

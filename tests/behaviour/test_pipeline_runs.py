@@ -30,6 +30,7 @@ from example_pipeline import (  # noqa: E402
 
 from warm_start_tuning.local.example_parents import parent_request  # noqa: E402
 from warm_start_tuning.rules import PollSettings, worst_case_iterations  # noqa: E402
+from warm_start_tuning.rules import RUN_KEY_TAG_KEY, run_key_tag_value  # noqa: E402
 
 OUTPUT_FIELDS = {
     "tuningJobName", "tuningJobArn", "status", "bestTrainingJob", "overallBestTrainingJob",
@@ -319,6 +320,8 @@ def test_a_retried_create_attaches_to_the_job_instead_of_creating_another(pipeli
         "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": PARENT}],
         "WarmStartType": "IdenticalDataAndAlgorithm",
     }
+    # It carries this run's run-key tag, as every job the pipeline creates does.
+    earlier["Tags"] = [{"Key": RUN_KEY_TAG_KEY, "Value": run_key_tag_value(execution)}]
     pipeline.engine.sagemaker.add_tuning_job(name, earlier, status_path=[("InProgress", 1200), ("Completed", None)])
     existing = pipeline.engine.sagemaker.job(name)
     created_at = existing.created_at

@@ -153,6 +153,11 @@ def test_default_template_is_app_py_pipeline_in_cdk_out(
     summary = json.loads(capsys.readouterr().out)
     assert summary["status"] == "SUCCEEDED" and EXAMPLE_STACK in summary["stateMachine"]
 
+    # The short-wait variant is an app of its own (its name space is the example's).
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "cdk.out").symlink_to(templates.short_wait.parent, target_is_directory=True)
+    monkeypatch.chdir(other)
     assert main(["run-local", "--time-scale", "inf", "--json", "--stack", SHORT_WAIT_STACK]) == 0
     assert SHORT_WAIT_STACK in json.loads(capsys.readouterr().out)["stateMachine"]
 

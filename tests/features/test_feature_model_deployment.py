@@ -48,7 +48,7 @@ def test_the_best_training_job_becomes_a_model_and_an_endpoint_configuration(eng
     output = result.output
     job = output["tuningJobName"]
     best = output["bestTrainingJob"]["TrainingJobName"]
-    assert job.startswith("imgcls-deploy-") and best.startswith(job)
+    assert job.startswith("imgdeploy-") and best.startswith(job)
     artifacts = f"s3://example-ml-data/image-classification/output/{best}/output/model.tar.gz"
     assert output["bestModel"] == {"modelArtifacts": artifacts, "image": EXAMPLE.TRAINING_IMAGE}
 

@@ -3,6 +3,9 @@ Created" events as EventBridge would, start a run on the new batch's URIs."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from warm_start_tuning.local import LocalEngine
 from warm_start_tuning.local.eventbridge import matches, s3_object_created_event, target_input
 
@@ -49,16 +52,26 @@ def test_the_bucket_sends_its_events_to_eventbridge(synthesized) -> None:
     assert notifications["Properties"]["NotificationConfiguration"] == {"EventBridgeConfiguration": {}}
 
 
+def _deployed_bucket(engine: LocalEngine, arn: str) -> str:
+    """The name the engine gave the stack's bucket, as the deployed definition holds it."""
+    definition = engine.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"]
+    (name,) = set(re.findall(r'"newDataBucket"\s*:\s*"([^"]+)"', definition))
+    return name
+
+
 def test_a_new_batch_runs_on_its_own_uris(engine: LocalEngine, synthesized) -> None:
     engine.sagemaker.add_tuning_job("newdata-parent")
     arn = synthesized.deploy(engine, synthesized.features.new_data)
     (target,) = _rule(synthesized)["Targets"]
     assert target["Arn"] == {"Ref": synthesized.logical_id(synthesized.features.new_data)}
-    event = s3_object_created_event(BUCKET, "incoming/2024-06-01/_SUCCESS")
+    # The trust model: inputData may only point at the definition's and the trigger's buckets,
+    # so the event names the stack's bucket as S3 would.
+    bucket = _deployed_bucket(engine, arn)
+    event = s3_object_created_event(bucket, "incoming/2024-06-01/_SUCCESS")
     execution_input = target_input(target, event)
     assert execution_input == {
         "warmStartType": "TransferLearning",
-        "newObject": {"bucket": BUCKET, "key": "incoming/2024-06-01/_SUCCESS"},
+        "newObject": {"bucket": bucket, "key": "incoming/2024-06-01/_SUCCESS"},
     }
 
     result = engine.run(arn, execution_input)
@@ -70,8 +83,19 @@ def test_a_new_batch_runs_on_its_own_uris(engine: LocalEngine, synthesized) -> N
         for channel in created["TrainingJobDefinition"]["InputDataConfig"]
     }
     assert uris == {
-        "train": f"s3://{BUCKET}/incoming/2024-06-01/train/",
-        "validation": f"s3://{BUCKET}/incoming/2024-06-01/validation/",
+        "train": f"s3://{bucket}/incoming/2024-06-01/train/",
+        "validation": f"s3://{bucket}/incoming/2024-06-01/validation/",
     }
     assert created["WarmStartConfig"]["WarmStartType"] == "TransferLearning"
     assert result.output["parents"] == ["newdata-parent"]
+
+
+def test_a_marker_in_another_bucket_is_refused_before_anything_waits(engine: LocalEngine, synthesized) -> None:
+    # StartExecution with a hand-written newObject: the trigger's shape, an attacker's bucket.
+    arn = synthesized.deploy(engine, synthesized.features.new_data)
+    before = len(engine.sagemaker.calls)
+    result = engine.run(arn, {"newObject": {"bucket": "attacker-bucket", "key": "x/_SUCCESS"}})
+    assert result.status == "FAILED" and result.error == "WarmStartValidationError"
+    codes = {v["code"] for v in json.loads(json.loads(result.cause)["errorMessage"])["violations"]}
+    assert codes == {"OVERRIDE_NOT_ALLOWED"}
+    assert engine.sagemaker.calls[before:] == []  # nothing described, nothing created

@@ -87,5 +87,5 @@ def test_no_earlier_job_fails_before_anything_waits_or_is_created(engine: LocalE
     result = engine.run(arn, {})
 
     assert (result.status, result.error) == ("FAILED", "WarmStartValidationError")
-    assert "no earlier terminal job with prefix" in result.cause
+    assert "no earlier terminal job named" in result.cause
     assert engine.sagemaker.jobs == []

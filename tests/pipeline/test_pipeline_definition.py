@@ -151,9 +151,21 @@ def test_create_runs_sync_with_the_planned_request_and_catches_failure(states):
 def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
     choice = states["JobAlreadyExists?"]
     assert choice["Choices"] == [
-        {"Variable": "$.error.Cause", "StringMatches": "*already exists*", "Next": "ExistingJobName"}
+        {"Variable": "$.error.Cause", "StringMatches": "*already exists*", "Next": "CheckJobOwner"}
     ]
     assert choice["Default"] == "TuningJobFailed"
+    # Only this run's own job is attached to (its run-key tag); any other is a conflict.
+    owner = states["CheckJobOwner"]
+    assert owner["Parameters"]["Payload"] == {
+        "action": "checkOwner",
+        "jobName.$": "$.validation.request.HyperParameterTuningJobName",
+        "runKey.$": "$$.Execution.Name",
+    }
+    assert states["OwnJob?"]["Choices"] == [{"Variable": "$.owner.owned", "BooleanEquals": True, "Next": "ExistingJobName"}]
+    assert states["OwnJob?"]["Default"] == "TuningJobNameConflict"
+    conflict = states["TuningJobNameConflict"]
+    assert conflict["Type"] == "Fail" and conflict["Error"] == "TuningJobNameConflict"
+    assert "nothing of it is reported" in conflict["CausePath"]
     assert states["ExistingJobName"]["Parameters"] == {
         "jobs.$": "States.Array($.validation.request.HyperParameterTuningJobName)"
     }
@@ -218,8 +230,10 @@ def test_one_validator_lambda_with_least_privilege(template):
     assert actions == [
         "logs:CreateLogStream",
         "logs:PutLogEvents",
-        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:DescribeHyperParameterTuningJob",  # its own jobs, imgcls-*
+        "sagemaker:DescribeHyperParameterTuningJob",  # parents: any (no allowed_parent_prefixes)
         "sagemaker:ListHyperParameterTuningJobs",  # automatic parent selection (prepare)
+        "sagemaker:ListTags",  # job ownership, its own jobs only
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
     ]

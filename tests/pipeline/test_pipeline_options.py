@@ -92,15 +92,15 @@ def test_max_concurrent_runs_must_be_positive_or_none(stack):
 
 def test_schedule_input_is_judged_by_the_prepare_rules_at_synth(stack):
     found = problems(stack, schedule=PipelineSchedule(NIGHTLY, input={"maxTrainingJob": 5, "parents": "imgcls-1"}))
-    assert found[0].startswith("[INVALID_REQUEST] schedule.input: execution input: unknown field(s)")
-    assert "'maxTrainingJob'" in found[0]
+    assert found[0].startswith("[OVERRIDE_NOT_ALLOWED] schedule.input: execution input: 'maxTrainingJob' is not a "
+                               "field of the execution input (did you mean 'maxTrainingJobs'?)")
     assert found[-1].startswith("[PARENT_COUNT] schedule.input: parents:")
     assert all("schedule.input" in problem for problem in found)
 
 
 def test_schedule_input_with_new_data_needs_the_trigger(stack):
     found = problems(stack, schedule=PipelineSchedule(NIGHTLY, input={"newObject": {"bucket": "b-1", "key": "k"}}))
-    assert len(found) == 1 and "newDataChannels" in found[0]
+    assert len(found) == 1 and "'newObject' is written by the new-data trigger, and this pipeline has none" in found[0]
 
 
 def test_schedule_needs_a_schedule_expression(stack):

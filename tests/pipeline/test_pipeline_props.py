@@ -149,8 +149,8 @@ def test_warm_start_type_as_sdk_spelling_gets_a_hint(stack):
     "prefix,expected",
     [
         ("ImgCls", "expected lowercase letters, digits and inner hyphens"),
-        ("i" * 24, "expected 1 to 23 characters, got 24"),
-        ("", "expected 1 to 23 characters, got 0"),
+        ("i" * 19, "expected 1 to 18 characters, got 19"),
+        ("", "expected 1 to 18 characters, got 0"),
         ("imgcls-", "expected lowercase letters, digits and inner hyphens"),
     ],
     ids=["uppercase", "too long", "empty", "trailing hyphen"],
@@ -161,7 +161,7 @@ def test_bad_job_name_prefix(stack, prefix, expected):
 
 
 def test_longest_job_name_prefix_is_accepted(stack):
-    WarmStartTuningPipeline(stack, "Pipeline", **props(job_name_prefix="i" * 23))
+    WarmStartTuningPipeline(stack, "Pipeline", **props(job_name_prefix="i" * 18))
 
 
 def test_bad_construct_settings(stack):

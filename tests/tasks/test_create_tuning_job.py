@@ -554,7 +554,7 @@ ERRORS = [
        "got str 'RUN_JOB'")),
     ("empty_prefix", {"job_name_prefix": ""}, ValueError,
      E("job_name_prefix must not be empty: it scopes the IAM statements to "
-       "hyper-parameter-tuning-job/<prefix>*; got ''")),
+       "hyper-parameter-tuning-job/<prefix>-*; got ''")),
     ("uppercase_prefix", {"job_name_prefix": "ImgCls"}, ValueError,
      E("job_name_prefix must be lowercase (SageMaker lowercases job names in ARNs, so IAM would "
        "never match); got 'ImgCls', use 'imgcls'")),
@@ -572,8 +572,8 @@ ERRORS = [
     ("name_trailing_hyphen", {"tuning_job_name": "imgcls-"}, ValueError, E("got 'imgcls-' (7 characters)")),
     ("name_too_long", {"tuning_job_name": "imgcls" + "1" * 27}, ValueError, E("(33 characters)")),
     ("name_without_prefix", {"tuning_job_name": "other-run"}, ValueError,
-     E("tuning_job_name must start with job_name_prefix 'imgcls' (IAM only allows "
-       "hyper-parameter-tuning-job/imgcls*); got 'other-run'")),
+     E("tuning_job_name must start with job_name_prefix and a dash, 'imgcls-' (IAM only allows "
+       "hyper-parameter-tuning-job/imgcls-*); got 'other-run'")),
     ("name_not_string", {"tuning_job_name": 123}, TypeError,
      E("tuning_job_name must be a string (a job name or a JsonPath); got int")),
     ("config_list", {"hyper_parameter_tuning_job_config": [CONFIG]}, TypeError,

@@ -239,28 +239,26 @@ def test_role_statements_exactly(synthesized, template):
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [logical_id(validator.log_group), "Arn"]},
         },
-        {
-            "Action": "sagemaker:DescribeHyperParameterTuningJob",
-            "Effect": "Allow",
-            "Resource": {
-                "Fn::Join": [
-                    "",
-                    [
-                        "arn:",
-                        {"Ref": "AWS::Partition"},
-                        ":sagemaker:",
-                        {"Ref": "AWS::Region"},
-                        ":",
-                        {"Ref": "AWS::AccountId"},
-                        ":hyper-parameter-tuning-job/*",
-                    ],
-                ]
-            },
-        },
         # automatic parent selection; List has no resource-level permission
         {"Action": "sagemaker:ListHyperParameterTuningJobs", "Effect": "Allow", "Resource": "*"},
         {"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Effect": "Allow", "Resource": "*"},
+        # per pipeline: its own jobs (ownership, selection, resume, rounds) ...
+        own_jobs(1),
+        # ... and, since no pipeline restricts its parents, any tuning job (once)
+        {"Action": "sagemaker:DescribeHyperParameterTuningJob", "Effect": "Allow", "Resource": tuning_jobs("*")},
+        own_jobs(2),
+        own_jobs(3),
     ]
+
+
+def tuning_jobs(name: str) -> dict:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:", {"Ref": "AWS::Region"}, ":",
+                              {"Ref": "AWS::AccountId"}, f":hyper-parameter-tuning-job/{name}"]]}
+
+
+def own_jobs(pipeline: int) -> dict:
+    return {"Action": ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags"], "Effect": "Allow",
+            "Resource": tuning_jobs(f"imgcls-{pipeline}-*")}
 
 
 def test_role_description_names_what_it_may_do(synthesized, template):

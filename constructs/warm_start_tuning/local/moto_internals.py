@@ -180,6 +180,7 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     (f"{_TASK}.service.state_task_service", "StateTaskService._eval_execution", "self._normalise_response(output_value)"),
     (f"{_TASK}.service.state_task_service", "StateTaskService._get_boto_service_name", None),
     ("moto.sagemaker.models", "SageMakerModelBackend.describe_training_job", None),
+    ("moto.sagemaker.models", "SageMakerModelBackend.list_tags", None),
     ("moto.sagemaker.models", "SageMakerModelBackend.create_model", None),
     ("moto.sagemaker.models", "SageMakerModelBackend.create_endpoint_config", None),
     ("moto.sagemaker.models", "sagemaker_backends", None),
@@ -521,6 +522,23 @@ def _install_sagemaker(hooks: Hooks) -> None:
             return original_describe_training_job(self, training_job_name)
         return found
 
+    original_list_tags = backend.list_tags
+
+    @functools.wraps(original_list_tags)
+    def list_tags(self: Any, arn: str, *args: Any, **kwargs: Any) -> Any:
+        # ListTags of a tuning job answers with the simulated job's tags: those of its
+        # request and the two Step Functions adds to the jobs a .sync task starts. moto's
+        # own record has none. SageMaker lowercases names in ARNs; the lookup ignores case.
+        kind, _, name = arn.rsplit(":", 1)[-1].partition("/")
+        if kind != "hyper-parameter-tuning-job":
+            return original_list_tags(self, arn, *args, **kwargs)
+        record("ListTags", name)
+        job = next((sim.job(known) for known in sim.jobs if known.lower() == name.lower()), None)
+        if job is None:
+            raise _SimulatedError(SimulatedApiError("ValidationException", f"Could not find tuning job {name}"))
+        return list(job.tags), None  # moto's paginated shape: (page, next token)
+
+    _patch(backend, "list_tags", list_tags)
     _patch(backend, "describe_training_job", describe_training_job)
     _patch(backend, "create_hyper_parameter_tuning_job", create)
     _patch(backend, "describe_hyper_parameter_tuning_job", describe)

@@ -130,8 +130,8 @@ class WarmStartTuningPipeline(Construct):
         if new_data_trigger is not None and not isinstance(new_data_trigger, NewDataTrigger):
             problems.append(f"new_data_trigger must be a NewDataTrigger, got {type(new_data_trigger).__name__}")
             new_data_trigger = None
-        if new_data_trigger is not None:
-            problems += new_data_trigger.problems(definition_channels(training_job_definition))
+        trigger_problems = new_data_trigger.problems(definition_channels(training_job_definition)) if new_data_trigger else []
+        problems += trigger_problems
         # The steps around the fragment: the run lock before it, the event after it.
         around = (RUN_LOCK_EVENTS if max_concurrent_runs is not None else 0) + (
             COMPLETION_EVENT_EVENTS if publish_completion_event else 0
@@ -155,7 +155,8 @@ class WarmStartTuningPipeline(Construct):
         fragment_errors = fragment_problems(
             rounds=rounds,
             other_history_events=around,
-            new_data_channels=new_data_channels,
+            # The trigger's channels were judged above, as new_data_trigger.channels.
+            new_data_channels=None if trigger_problems else new_data_channels,
             new_data_bucket=new_data_bucket,
             poll_settings=poll_settings(
                 parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate, parent_wait_timeout

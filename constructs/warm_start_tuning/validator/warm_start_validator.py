@@ -121,31 +121,31 @@ class WarmStartValidator(Construct):
         Describe and ListTags on its own jobs (automatic selection, resume, rounds, job
         ownership), and Describe on the parents it may name: jobs starting with one of
         ``parent_prefixes``, or (None) any tuning job of the account and region."""
-        self._allow("sagemaker:ListTags", f"{job_name_prefix}-*",
-                    f"The pipeline's own jobs ({job_name_prefix}-*): job ownership (ListTags), automatic selection, "
-                    "resume and rounds (Describe); read-only.")
-        self._allow("sagemaker:DescribeHyperParameterTuningJob", f"{job_name_prefix}-*",
-                    f"The pipeline's own jobs ({job_name_prefix}-*): job ownership (ListTags), automatic selection, "
+        self._allow(["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags"], f"{job_name_prefix}-*",
+                    f"The pipeline's own jobs ('{job_name_prefix}-*'): job ownership (ListTags), automatic selection, "
                     "resume and rounds (Describe); read-only.")
         if parent_prefixes is None:
             self.allow_describe_any()
         for prefix in parent_prefixes or ():
-            self._allow("sagemaker:DescribeHyperParameterTuningJob", f"{prefix.lower()}*",
+            self._allow(["sagemaker:DescribeHyperParameterTuningJob"], f"{prefix.lower()}*",
                         f"Parents the pipeline allows (allowed_parent_prefixes {prefix!r}), read-only.")
 
     def allow_describe_any(self) -> None:
         """Describe any tuning job of the account and region: parents named per
         execution, when a pipeline does not restrict them (allowed_parent_prefixes)."""
-        self._allow("sagemaker:DescribeHyperParameterTuningJob", "*",
+        self._allow(["sagemaker:DescribeHyperParameterTuningJob"], "*",
                     "Parents are chosen per execution and the pipeline does not restrict them "
                     "(allowed_parent_prefixes); Describe is read-only and limited to tuning jobs of this account "
                     "and region.")
 
-    def _allow(self, action: str, resource_name: str, reason: str) -> None:
-        if (action, resource_name) in self._granted:
+    def _allow(self, actions: list[str], resource_name: str, reason: str) -> None:
+        """One statement: ``actions`` on ``hyper-parameter-tuning-job/<resource_name>``,
+        once, with its cdk-nag acknowledgment (every such resource is a wildcard)."""
+        wanted = [action for action in actions if (action, resource_name) not in self._granted]
+        if not wanted:
             return
-        self._granted.add((action, resource_name))
-        self.role.add_to_policy(iam.PolicyStatement(actions=[action], resources=[self._tuning_jobs + resource_name]))
+        self._granted.update((action, resource_name) for action in wanted)
+        self.role.add_to_policy(iam.PolicyStatement(actions=wanted, resources=[self._tuning_jobs + resource_name]))
         if resource_name not in self._acknowledged:
             self._acknowledged.add(resource_name)
             Validations.of(self.role).acknowledge(

@@ -104,7 +104,8 @@ class FeaturePipelinesStack(Stack):
     Attributes name the pipelines: ``scheduled``, ``new_data``, ``automatic`` (no default
     parents: automatic selection and resume), ``rounds`` (3 rounds until no improvement),
     ``rounds_threshold`` (stops when a round improves by less than 1.0), ``unlocked``
-    (max_concurrent_runs=None, no completion event).
+    (max_concurrent_runs=None, no completion event), ``restricted`` (parents only from
+    ``baseline-*``, overrides only ``parents`` and ``maxTrainingJobs``).
     """
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
@@ -178,6 +179,18 @@ class FeaturePipelinesStack(Stack):
             job_name_prefix="thresh",
             parents=["thresh-parent"],
             rounds=WarmStartRounds(max_rounds=5, min_improvement=1.0, training_jobs_step=5),
+            **common,
+        )
+        # The trust model narrowed by props: parents only from baseline-*, and the input
+        # may only name parents and a budget.
+        self.restricted = WarmStartTuningPipeline(
+            self,
+            "Restricted",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            job_name_prefix="strict",
+            parents=["baseline-1"],
+            allowed_parent_prefixes=["baseline-"],
+            allowed_overrides=["parents", "maxTrainingJobs"],
             **common,
         )
         self.unlocked = WarmStartTuningPipeline(

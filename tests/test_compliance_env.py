@@ -19,7 +19,7 @@ ENV = Environment(account="123456789012", region="eu-west-1")
 BUCKET = "example-ml-data"
 # Every prefix of the stacks below; a tuning-job ARN in a policy ends in '<prefix>-*'.
 PREFIXES = {"imgcls", "imgdeploy", "tlearn", "embed", "imgcls-async",
-            "sched", "newdata", "auto", "rounds", "thresh", "free", "notrace"}
+            "sched", "newdata", "auto", "rounds", "thresh", "free", "strict", "notrace"}
 
 
 @pytest.fixture(scope="module")

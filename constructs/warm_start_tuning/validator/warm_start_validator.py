@@ -128,7 +128,7 @@ class WarmStartValidator(Construct):
             self.allow_describe_any()
         for prefix in parent_prefixes or ():
             self._allow(["sagemaker:DescribeHyperParameterTuningJob"], f"{prefix.lower()}*",
-                        f"Parents the pipeline allows (allowed_parent_prefixes {prefix!r}), read-only.")
+                        f"Parents the pipeline allows ('{prefix.lower()}*', from allowed_parent_prefixes), read-only.")
 
     def allow_describe_any(self) -> None:
         """Describe any tuning job of the account and region: parents named per

@@ -86,6 +86,15 @@ def test_lambda_steps_retry_throttling_and_lambda_errors(states):
         (retry,) = states[name]["Retry"]
         assert "ClientError" in retry["ErrorEquals"], name
         assert "Lambda.TooManyRequestsException" in retry["ErrorEquals"], name
+        # AWS's best-practice list of transient Lambda service errors, all of them.
+        for error in (
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.ClientExecutionTimeoutException",
+        ):
+            assert error in retry["ErrorEquals"], (name, error)
+        assert not {"Sandbox.Timedout", "Runtime.ExitError", "Lambda.Unknown"} & set(retry["ErrorEquals"]), name
         assert retry["BackoffRate"] == 2 and retry["MaxAttempts"] == 5, name
 
 

@@ -22,6 +22,9 @@ from .limits import (
     DEFAULT_TRAINING_JOB_LIMIT,
     FAILED_PARENT_POLICIES,
     MAX_PARENTS,
+    SAGEMAKER_MAX_TAGS,
+    STEP_FUNCTIONS_SYNC_TAGS,
+    TAGS_LEFT_FOR_REQUEST,
 )
 from .request_checks import JOB_NAME_MAX_LENGTH, job_name_prefix_problem, job_name_problem
 
@@ -29,7 +32,7 @@ Describe = Callable[[str], "Mapping[str, Any] | None"]
 
 DEFAULT_JOB_NAME_PREFIX = "warm-start"
 EXECUTION_TAG_KEY = "warm-start-tuning:execution"
-MAX_TAGS = 50  # SageMaker's TagList maximum
+MAX_TAGS = SAGEMAKER_MAX_TAGS  # SageMaker's TagList maximum (limits.py holds the budget)
 
 OVERRIDE_KEYS = (
     "tuningJobName",
@@ -401,11 +404,14 @@ def _with_tags(request: dict[str, Any], execution_name: str | None, violations: 
         # Replace, not duplicate: SageMaker rejects two tags with the same key.
         tags = [t for t in tags if not (isinstance(t, Mapping) and t.get("Key") == EXECUTION_TAG_KEY)]
         tags.append({"Key": EXECUTION_TAG_KEY, "Value": _tag_value(execution_name)})
-    if len(tags) > MAX_TAGS:
+    # The user's tags and the library's must leave room for the 2 that Step Functions
+    # adds to every job a .sync task starts (limits.py: the one place of the budget).
+    if len(tags) > TAGS_LEFT_FOR_REQUEST:
         violations.append(
             _invalid(
-                f"request.Tags holds {len(tags)} tags with the execution tag; "
-                f"SageMaker allows {MAX_TAGS}"
+                f"request.Tags holds {len(tags)} tags with the library's own; SageMaker allows "
+                f"{SAGEMAKER_MAX_TAGS} and Step Functions adds {STEP_FUNCTIONS_SYNC_TAGS} to every "
+                f"job a .sync task starts, so at most {TAGS_LEFT_FOR_REQUEST} fit"
             )
         )
     request["Tags"] = tags

@@ -193,7 +193,7 @@ def test_the_finished_job_is_described_with_the_aws_sdk_integration(states):
         "HyperParameterTuningJobName.$": "$.validation.request.HyperParameterTuningJobName"
     }
     assert describe["ResultPath"] == "$.tuningJob"
-    assert describe["Retry"][0]["ErrorEquals"] == ["SageMaker.ThrottlingException"]
+    assert describe["Retry"][0]["ErrorEquals"] == ["SageMaker.ThrottlingException", "SageMaker.SageMakerException"]
     assert describe["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TuningJobFailed"}]
 
 

@@ -14,8 +14,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-# aws-sdk integrations name SageMaker's errors SageMaker.<Code>Exception.
-DESCRIBE_RETRY_ERRORS = ["SageMaker.ThrottlingException"]
+# aws-sdk integrations name SageMaker's errors SageMaker.<Code>Exception when the SDK
+# models the code, and SageMaker.SageMakerException when it does not (throttling is not
+# in SageMaker's model): both are retried.
+DESCRIBE_RETRY_ERRORS = ["SageMaker.ThrottlingException", "SageMaker.SageMakerException"]
 
 
 def describe_tuning_job(

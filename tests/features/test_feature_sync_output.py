@@ -26,13 +26,24 @@ def _summary_ok(summary: dict, job_name: str | None = None) -> None:
     assert metric["MetricName"] == "validation:auc" and isinstance(metric["Value"], float)
 
 
+def _run(synthesized, pipeline, parent: str, name: str, *, reading: str = "thin", prepare=None):
+    """Run ``pipeline`` once on a fresh engine with the ``reading`` of .sync outputs;
+    (result, Describe of the created job or None)."""
+    with LocalEngine(time_scale=math.inf, sync_output=reading) as engine:
+        engine.sagemaker.add_tuning_job(parent)
+        if prepare is not None:
+            prepare(engine)
+        arn = synthesized.deploy(engine, pipeline)
+        result = engine.run(arn, {}, name=name)
+        created = [engine.sagemaker.describe(j) for j in engine.sagemaker.jobs if j != parent]
+    return result, created[-1] if created else None
+
+
 @pytest.mark.parametrize("reading", READINGS)
 def test_output_holds_full_training_job_summaries(reading: str, synthesized) -> None:
-    with LocalEngine(time_scale=math.inf, sync_output=reading) as engine:
-        engine.sagemaker.add_tuning_job("free-parent")
-        arn = synthesized.deploy(engine, synthesized.features.unlocked)
-        result = engine.run(arn, {}, name=f"summaries-{reading}")
-        described = engine.sagemaker.describe(result.output["tuningJobName"]) if result.output else None
+    result, described = _run(
+        synthesized, synthesized.features.unlocked, "free-parent", f"summaries-{reading}", reading=reading
+    )
     assert result.status == "SUCCEEDED", result.cause
     output = result.output
     _summary_ok(output["bestTrainingJob"], output["tuningJobName"])
@@ -46,10 +57,7 @@ def test_output_holds_full_training_job_summaries(reading: str, synthesized) -> 
 
 @pytest.mark.parametrize("reading", READINGS)
 def test_rounds_go_on_past_round_zero(reading: str, synthesized) -> None:
-    with LocalEngine(time_scale=math.inf, sync_output=reading) as engine:
-        engine.sagemaker.add_tuning_job("rounds-parent")
-        arn = synthesized.deploy(engine, synthesized.features.rounds)
-        result = engine.run(arn, {}, name=f"rounds-{reading}")
+    result, _last = _run(synthesized, synthesized.features.rounds, "rounds-parent", f"rounds-{reading}", reading=reading)
     assert result.status == "SUCCEEDED", result.cause
     rounds = result.output["rounds"]
     assert [r["round"] for r in rounds] == [0, 1, 2]
@@ -62,22 +70,29 @@ def test_a_create_sagemaker_refuses_ends_in_tuning_job_not_created(synthesized) 
     message = (
         "The number of hyperparameter changes across all parent jobs exceeds the maximum allowed (10)"
     )
-    with LocalEngine(time_scale=math.inf) as engine:
-        engine.sagemaker.add_tuning_job("free-parent")
-        engine.sagemaker.inject_error("CreateHyperParameterTuningJob", "ValidationException", message, times=3)
-        arn = synthesized.deploy(engine, synthesized.features.unlocked)
-        result = engine.run(arn, {}, name="refused")
-        created = [j for j in engine.sagemaker.jobs if j != "free-parent"]
+    result, created = _run(
+        synthesized,
+        synthesized.features.unlocked,
+        "free-parent",
+        "refused",
+        # Refused on every attempt: the first and both retries of the create step.
+        prepare=lambda engine: engine.sagemaker.inject_error(
+            "CreateHyperParameterTuningJob", "ValidationException", message, times=3
+        ),
+    )
     assert (result.status, result.error) == ("FAILED", "TuningJobNotCreated")
     assert result.cause.startswith(message) and "Error Code: ValidationException" in result.cause
-    assert created == []
+    assert created is None
     assert "TuningJobFailed" not in [name for name, _ in result.states_entered]
 
 
 def test_a_job_that_ran_and_failed_is_still_tuning_job_failed(synthesized) -> None:
-    with LocalEngine(time_scale=math.inf) as engine:
-        engine.sagemaker.add_tuning_job("free-parent")
-        engine.sagemaker.plan("free-*", "Failed", after_seconds=600)
-        arn = synthesized.deploy(engine, synthesized.features.unlocked)
-        result = engine.run(arn, {}, name="ran-and-failed")
+    result, created = _run(
+        synthesized,
+        synthesized.features.unlocked,
+        "free-parent",
+        "ran-and-failed",
+        prepare=lambda engine: engine.sagemaker.plan("free-*", "Failed", after_seconds=600),
+    )
     assert (result.status, result.error) == ("FAILED", "TuningJobFailed")
+    assert created["HyperParameterTuningJobStatus"] == "Failed"

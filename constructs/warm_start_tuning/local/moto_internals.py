@@ -10,6 +10,11 @@ moves one. What is patched, and why:
    lists "sagemaker" as unsupported. The service factory gets a SageMaker service built
    on ``StateTaskServiceCallback`` that creates the job, polls it to a terminal status
    on the simulated clock, and stops it when the execution stops or the task times out.
+   As on AWS (see engine.py's docstring): it takes only the documented parameters
+   (another fails the state with States.Runtime; moto's ``_eval_parameters`` drops it),
+   adds Step Functions' two tags to ``.sync`` jobs, refuses a create the state machine
+   role's policy does not allow (AccessDeniedException), and returns the thin ``.sync``
+   output unless the engine asks for the full one.
 2. Time: Wait states and Retry intervals sleep on the simulated clock; history event
    timestamps, ``$$.State.EnteredTime``, ``$$.Execution.StartTime`` (an ISO string, as
    on AWS, instead of moto's datetime object), start/stop dates and a Task state's
@@ -30,6 +35,8 @@ moves one. What is patched, and why:
    answered by moto's SageMaker backend, and ``DescribeTrainingJob`` of the training
    jobs the simulated tuning jobs launched (with their model artifacts), so a workflow
    that deploys the best training job runs end to end.
+7. Error matching: ``States.ALL`` and ``States.TaskFailed`` no longer match the terminal
+   ``States.Runtime`` and ``States.DataLimitExceeded`` (``ErrorEqualsDecl._eval_body``).
 """
 
 from __future__ import annotations

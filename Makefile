@@ -8,7 +8,11 @@ CDK_CLI_VERSION := 2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup test bench demo synth lint clean
+# `make integ`: the real-AWS integration suite (tests/integ), deployed, asserted and
+# destroyed by the CDK integ-runner. Needs AWS credentials; costs a few cents (README).
+INTEG_REGION ?= us-east-1
+
+.PHONY: setup test bench demo synth lint clean integ
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +31,13 @@ setup: $(VENV)/.installed node_modules/.bin/cdk
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+integ: setup
+	@$(BIN)/python -c "import boto3; boto3.client('sts').get_caller_identity()" 2>/dev/null || \
+	  { echo "make integ needs AWS credentials (boto3 found none): it deploys to a real account"; exit 2; }
+	PATH=$(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$$PATH integ-runner --language python \
+	  --directory tests/integ --test-regex '^integ_.*\.py$$' --app 'python3 {filePath}' \
+	  --parallel-regions $(INTEG_REGION) --update-on-failed $(INTEG_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

@@ -512,3 +512,30 @@ def test_describe_errors_propagate() -> None:
 
     with pytest.raises(Throttled):
         plan(valid_event(["p1"]), describe)
+
+
+def test_the_library_adds_exactly_the_tags_the_budget_counts() -> None:
+    # limits.LIBRARY_TAGS is what the synth-time budget subtracts: if the planner adds
+    # another tag of its own, this fails until the budget counts it too.
+    from warm_start_rules.limits import LIBRARY_TAGS
+
+    result = plan(valid_event(["p1"]), Describer(parent("p1")))
+    assert len(result["request"]["Tags"]) == LIBRARY_TAGS
+
+
+def test_user_tags_up_to_the_budget_fit_with_step_functions_tags() -> None:
+    from warm_start_rules import user_tag_budget
+
+    event = valid_event(["p1"])
+    event["request"]["Tags"] = [{"Key": f"k{i}", "Value": "v"} for i in range(user_tag_budget())]
+    tags = plan(event, Describer(parent("p1")))["request"]["Tags"]
+    assert len(tags) == 50 - 2  # what is left when Step Functions has added its 2
+    event["request"]["Tags"].append({"Key": "one-more", "Value": "v"})
+    assert "Step Functions adds 2 to every job a .sync task starts" in messages(rejection(event))
+
+
+def test_autotune_in_the_request_is_refused_not_dropped() -> None:
+    event = valid_event(["p1"])
+    event["request"]["Autotune"] = {"Mode": "Enabled"}
+    found = messages(rejection(event))
+    assert "Autotune is not among the parameters Step Functions' optimized SageMaker integration" in found

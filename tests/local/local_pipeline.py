@@ -225,6 +225,19 @@ def pipeline_template(
                 "Type": "AWS::IAM::Role",
                 "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
             },
+            # The engine evaluates the state machine role's policy (as IAM would) for
+            # the SageMaker calls it simulates: this hand-written pipeline may do them all.
+            "StateMachineRoleDefaultPolicy1234": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "PolicyName": "StateMachineRoleDefaultPolicy1234",
+                    "Roles": [{"Ref": "StateMachineRole12345678"}],
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}],
+                    },
+                },
+            },
             "PipelineStateMachine9A8B7C6D": {
                 "Type": "AWS::StepFunctions::StateMachine",
                 "Properties": {

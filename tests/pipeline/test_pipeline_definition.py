@@ -45,7 +45,9 @@ def test_state_order_lock_prepare_wait_validate_create_result_event(template):
     assert states["WaitBeforeNextPoll"]["Next"] == "PollParentJobs"
     assert states["ParentJobsTerminal"]["Next"] == "ValidateWarmStart"
     assert states["ValidateWarmStart"]["Next"] == "CreateTuningJob"
-    assert states["CreateTuningJob"]["Next"] == "HasOverallBestTrainingJob?"
+    # The .sync output is not read: the finished job is described, the output built from that.
+    assert states["CreateTuningJob"]["Next"] == "DescribeTuningJob"
+    assert states["DescribeTuningJob"]["Next"] == "HasOverallBestTrainingJob?"
     # The completion event (publish_completion_event=True by default) ends the run.
     assert states["ResultWithOverallBest"]["Next"] == "PublishCompletionEvent"
     assert states["Result"]["Next"] == "PublishCompletionEvent"
@@ -86,6 +88,15 @@ def test_lambda_steps_retry_throttling_and_lambda_errors(states):
         (retry,) = states[name]["Retry"]
         assert "ClientError" in retry["ErrorEquals"], name
         assert "Lambda.TooManyRequestsException" in retry["ErrorEquals"], name
+        # AWS's best-practice list of transient Lambda service errors, all of them.
+        for error in (
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.ClientExecutionTimeoutException",
+        ):
+            assert error in retry["ErrorEquals"], (name, error)
+        assert not {"Sandbox.Timedout", "Runtime.ExitError", "Lambda.Unknown"} & set(retry["ErrorEquals"]), name
         assert retry["BackoffRate"] == 2 and retry["MaxAttempts"] == 5, name
 
 
@@ -105,6 +116,7 @@ def test_fail_states_carry_design_error_names(states):
         "ParentWaitTimeout",
         "TuningJobFailed",
         "TuningJobNameConflict",
+        "TuningJobNotCreated",
     }
     assert all("CausePath" in state for state in fails.values())
 
@@ -137,11 +149,18 @@ def test_create_runs_sync_with_the_planned_request_and_catches_failure(states):
         "WarmStartConfig.$": "$.validation.request.WarmStartConfig",
         "Tags.$": "$.validation.request.Tags",
     }
-    already_exists, anything_else = create["Catch"]
+    assert "ResultPath" in create and create["ResultPath"] is None  # discarded: the Describe reads the job
+    already_exists, limit, anything_else = create["Catch"]
     assert already_exists == {
         "ErrorEquals": ["SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerException"],
         "ResultPath": "$.error",
         "Next": "JobAlreadyExists?",
+    }
+    # A refused create call is not a failed job: no job ran.
+    assert limit == {
+        "ErrorEquals": ["SageMaker.ResourceLimitExceededException"],
+        "ResultPath": "$.error",
+        "Next": "TuningJobNotCreated",
     }
     assert anything_else == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TuningJobFailed"}
     (retry,) = create["Retry"]
@@ -153,7 +172,9 @@ def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
     assert choice["Choices"] == [
         {"Variable": "$.error.Cause", "StringMatches": "*already exists*", "Next": "CheckJobOwner"}
     ]
-    assert choice["Default"] == "TuningJobFailed"
+    # SageMaker refused the create call for another reason: its message is the cause.
+    assert choice["Default"] == "TuningJobNotCreated"
+    assert states["TuningJobNotCreated"] == {"Type": "Fail", "Error": "TuningJobNotCreated", "CausePath": "$.error.Cause"}
     # Only this run's own job is attached to (its run-key tag); any other is a conflict.
     owner = states["CheckJobOwner"]
     assert owner["Parameters"]["Payload"] == {
@@ -176,6 +197,17 @@ def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
     assert states["DescribeExistingJob"]["Resource"].endswith(":states:::aws-sdk:sagemaker:describeHyperParameterTuningJob")
     assert states["ExistingJobCompleted?"]["Choices"][0]["Next"] == "HasOverallBestTrainingJob?"
     assert states["ExistingJobNotCompleted"]["Error"] == "TuningJobFailed"
+
+
+def test_the_finished_job_is_described_with_the_aws_sdk_integration(states):
+    describe = states["DescribeTuningJob"]
+    assert describe["Resource"].endswith(":states:::aws-sdk:sagemaker:describeHyperParameterTuningJob")
+    assert describe["Parameters"] == {
+        "HyperParameterTuningJobName.$": "$.validation.request.HyperParameterTuningJobName"
+    }
+    assert describe["ResultPath"] == "$.tuningJob"
+    assert describe["Retry"][0]["ErrorEquals"] == ["SageMaker.ThrottlingException", "SageMaker.SageMakerException"]
+    assert describe["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TuningJobFailed"}]
 
 
 def test_output_fields_match_design(states):

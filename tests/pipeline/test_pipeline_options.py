@@ -197,7 +197,9 @@ def test_rounds_loop_back_to_the_validation(template, features):
         "Next": "ValidateWarmStart",
     }
     assert states["ValidateWarmStart"]["Parameters"]["Payload"]["executionName.$"] == "$.roundState.executionName"
-    assert states["CreateTuningJob"]["Next"] == "DecideNextRound"
+    # The rounds decision reads the finished job's Describe, not the .sync output.
+    assert states["CreateTuningJob"]["Next"] == "DescribeTuningJob"
+    assert states["DescribeTuningJob"]["Next"] == "DecideNextRound"
     assert states["ExistingJobCompleted?"]["Choices"][0]["Next"] == "DecideNextRound"
     decide = states["DecideNextRound"]
     assert decide["Resource"].endswith(":states:::lambda:invoke")

@@ -100,6 +100,57 @@ def test_max_parallel_above_max_number(stack):
            "MaxNumberOfTrainingJobs 4" in message
 
 
+def _grid(**limits) -> dict:
+    tuning = config()
+    tuning["Strategy"] = "Grid"
+    tuning["ResourceLimits"] = {"MaxParallelTrainingJobs": 2, **limits}
+    tuning["ParameterRanges"] = {
+        "CategoricalParameterRanges": [
+            {"Name": "learning_rate", "Values": ["0.01", "0.05"]},
+            {"Name": "momentum", "Values": ["0.8", "0.9"]},
+        ]
+    }
+    return tuning
+
+
+def test_grid_without_max_training_jobs_synthesizes(stack):
+    WarmStartTuningPipeline(stack, "Pipeline", **props(tuning_job_config=_grid()))
+
+
+def test_grid_with_a_continuous_range_fails_synth(stack):
+    tuning = _grid(MaxNumberOfTrainingJobs=4)
+    tuning["ParameterRanges"]["ContinuousParameterRanges"] = [{"Name": "wd", "MinValue": "0", "MaxValue": "1"}]
+    training = definition()
+    message = pipeline_error(stack, tuning_job_config=tuning, training_job_definition=training)
+    assert "Grid search takes only categorical ranges; got Continuous ranges" in message
+
+
+def test_grid_with_another_max_training_jobs_fails_synth(stack):
+    message = pipeline_error(stack, tuning_job_config=_grid(MaxNumberOfTrainingJobs=10))
+    assert "Grid search launches one training job per combination of the categorical values (4)" in message
+
+
+def test_thirty_one_tunable_hyperparameters_fail_synth_and_thirty_pass(stack):
+    def tuning(count: int) -> dict:
+        result = config()
+        result["ParameterRanges"] = {
+            "IntegerParameterRanges": [{"Name": f"h{i}", "MinValue": "1", "MaxValue": "9"} for i in range(count)]
+        }
+        return result
+
+    message = pipeline_error(stack, tuning_job_config=tuning(31))
+    assert "31 tunable hyperparameters; SageMaker searches at most 30" in message
+    WarmStartTuningPipeline(Stack(new_app(), "Thirty"), "Pipeline", **props(tuning_job_config=tuning(30)))
+
+
+def test_more_user_tags_than_fit_beside_the_library_and_step_functions_fail_synth(stack):
+    # 50 per job: 2 of Step Functions, 2 of the library (execution and run-key tags).
+    tags = [{"Key": f"k{i}", "Value": "v"} for i in range(47)]
+    message = pipeline_error(stack, tags=tags)
+    assert "Tags: 47 tags; at most 46 fit" in message
+    WarmStartTuningPipeline(Stack(new_app(), "Fits"), "Pipeline", **props(tags=tags[:46]))
+
+
 def test_hyperparameter_both_static_and_tunable(stack):
     training = definition()
     training["StaticHyperParameters"]["learning_rate"] = "0.01"

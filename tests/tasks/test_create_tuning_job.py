@@ -323,11 +323,54 @@ def test_list_tags_scoped_to_prefix(synth: Synth, machine: str) -> None:
     assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls-*"]
 
 
-def test_add_tags_only_when_tags_are_given(synth: Synth) -> None:
-    statement = synth.statement_with("sync", "sagemaker:AddTags")
+@pytest.mark.parametrize("machine", ["sync", "async"])
+def test_add_tags_whenever_the_task_can_start_a_job(synth: Synth, machine: str) -> None:
+    # The async task has no tags; Step Functions tags .sync jobs whatever the task says,
+    # and tags given at creation are authorized as AddTags: every task gets it.
+    statement = synth.statement_with(machine, "sagemaker:AddTags")
     assert actions_of(statement) == ["sagemaker:AddTags"]
     assert statement["Resource"] == [f"{ARN_PREFIX}:hyper-parameter-tuning-job/imgcls-*"]
-    assert not [s for s in synth.statements("async") if "sagemaker:AddTags" in actions_of(s)]
+
+
+def test_run_job_without_tags_is_granted_add_tags() -> None:
+    task = make_task(integration_pattern=RUN_JOB)
+    assert "Tags" not in state_of(task)["Parameters"]
+    assert ["sagemaker:AddTags"] in [actions_of(s) for s in resolved_statements(task)]
+
+
+def test_default_integration_pattern_is_run_job_and_the_docstring_says_why() -> None:
+    assert make_task().integration_pattern == RUN_JOB
+    doc = " ".join(SageMakerCreateHyperParameterTuningJob.__doc__.split())
+    # aws-cdk-lib's SageMakerCreateTrainingJob defaults to REQUEST_RESPONSE: the
+    # docstring says so and why this task differs, instead of claiming to match it.
+    assert "differs from aws-cdk-lib's ``SageMakerCreateTrainingJob``, whose default is ``REQUEST_RESPONSE``" in doc
+    assert "as for aws-cdk-lib" not in doc
+
+
+@pytest.mark.parametrize(
+    "prop, value, parameter",
+    [
+        ("autotune", {"Mode": "Enabled"}, "Autotune"),
+        ("training_job_definitions", [DEFINITION], "TrainingJobDefinitions"),
+    ],
+)
+def test_undocumented_parameters_are_refused_with_the_reason(prop: str, value: Any, parameter: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError) as caught:
+        make_task(stack, **{prop: value})
+    text = str(caught.value)
+    assert f"{prop}: {parameter} is not among the parameters Step Functions' optimized" in text
+    assert "States.Runtime" in text and "silently dropped" in text
+    assert stack.node.try_find_child("Task") is None
+
+
+def test_only_documented_parameters_are_rendered(synth: Synth) -> None:
+    from warm_start_tuning.tasks.create_tuning_job import DOCUMENTED_PARAMETERS
+
+    for machine in ("sync", "async"):
+        for state in synth.definition(machine)["States"].values():
+            keys = {k.removesuffix(".$") for k in state.get("Parameters", {})}
+            assert keys <= set(DOCUMENTED_PARAMETERS), keys
 
 
 @pytest.mark.parametrize("machine", ["sync", "async"])
@@ -370,7 +413,7 @@ def test_run_job_gets_the_managed_events_rule(synth: Synth) -> None:
 
 def test_request_response_has_no_events_statement(synth: Synth) -> None:
     assert not [s for s in synth.statements("async") if any(a.startswith("events:") for a in actions_of(s))]
-    assert len(synth.statements("async")) == 3  # Create/Describe/Stop, ListTags, PassRole
+    assert len(synth.statements("async")) == 4  # Create/Describe/Stop, ListTags, AddTags, PassRole
 
 
 def test_no_bare_wildcard_resource(synth: Synth) -> None:
@@ -419,8 +462,8 @@ def test_task_policies_property(synth: Synth) -> None:
         ["iam:PassRole"],
         ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
     ]
-    assert len(synth.async_task.task_policies) == 3
-    assert len(synth.async_task.policy_statements) == 3  # alias
+    assert len(synth.async_task.task_policies) == 4
+    assert len(synth.async_task.policy_statements) == 4  # alias
     assert synth.sync_task.integration_pattern == RUN_JOB
     assert synth.async_task.job_name_prefix == "imgcls"
 
@@ -503,21 +546,17 @@ def test_dynamic_values_skip_structure_checks_and_render() -> None:
     task = make_task(
         tuning_job_name="$.name",
         hyper_parameter_tuning_job_config={**CONFIG, "Strategy": sfn.JsonPath.string_at("$.strategy")},
-        training_job_definition=None,
-        training_job_definitions=[{**DEFINITION, "DefinitionName": "a"}, {**DEFINITION, "DefinitionName": "b"}],
+        training_job_definition="$.definition",
         warm_start_config=sfn.JsonPath.object_at("$.warmStart"),
         tags="$.tags",
-        autotune={"Mode": "Enabled"},
         state_name="Tune",
     )
     state = state_of(task)
     parameters = state["Parameters"]
     assert parameters["HyperParameterTuningJobConfig"]["Strategy.$"] == "$.strategy"
-    assert [d["DefinitionName"] for d in parameters["TrainingJobDefinitions"]] == ["a", "b"]
-    assert all(d["RoleArn"] for d in parameters["TrainingJobDefinitions"])
+    assert parameters["TrainingJobDefinition.$"] == "$.definition"
     assert parameters["WarmStartConfig.$"] == "$.warmStart"
     assert parameters["Tags.$"] == "$.tags"
-    assert parameters["Autotune"] == {"Mode": "Enabled"}
     assert task.state_id == "Tune"
     # Tags known only at run time may be non-empty: AddTags is granted.
     assert ["sagemaker:AddTags"] in [actions_of(s) for s in resolved_statements(task)]
@@ -597,14 +636,9 @@ ERRORS = [
      E("training_job_definition is not a valid HyperParameterTrainingJobDefinition: unknown key "
        "'HyperParameters'")),
     ("no_definition", {"training_job_definition": None}, ValueError,
-     E("exactly one of training_job_definition and training_job_definitions is required; got neither")),
-    ("both_definitions", {"training_job_definitions": [DEFINITION]}, ValueError,
-     E("exactly one of training_job_definition and training_job_definitions is required; got both")),
-    ("definitions_empty", {"training_job_definition": None, "training_job_definitions": []}, ValueError,
-     E("training_job_definitions must hold 1-10 definitions; got 0")),
-    ("definitions_item_string", {"training_job_definition": None, "training_job_definitions": ["x"]},
-     ValueError, E("training_job_definitions[0] must be a dict (boto3 HyperParameterTrainingJobDefinition) "
-                   "or a JsonPath string starting with '$'; got the string 'x'")),
+     E("training_job_definition is required")),
+    ("definitions", {"training_job_definition": None, "training_job_definitions": [DEFINITION]}, ValueError,
+     E("training_job_definitions: TrainingJobDefinitions is not among the parameters")),
     ("warm_start_list", {"warm_start_config": [WARM_START]}, TypeError,
      E("warm_start_config must be a dict (boto3 HyperParameterTuningJobWarmStartConfig) or a JsonPath "
        "string starting with '$'; got list")),
@@ -619,7 +653,11 @@ ERRORS = [
      E("tags[0] must be a dict {'Key': ..., 'Value': ...}; got tuple")),
     ("tag_value_not_string", {"tags": {"cost": 42}}, ValueError,
      E("tags[0] is not a valid Tag: Value must be a string; got int")),
-    ("too_many_tags", {"tags": {f"k{i}": "v" for i in range(51)}}, ValueError,
+    ("too_many_tags", {"tags": {f"k{i}": "v" for i in range(49)}}, ValueError,
+     E("tags must hold at most 48 tags (SageMaker allows 50 and Step Functions adds 2 to every job "
+       "a .sync task starts); got 49")),
+    ("too_many_tags_request_response", {"tags": {f"k{i}": "v" for i in range(51)},
+                                        "integration_pattern": REQUEST_RESPONSE}, ValueError,
      E("tags must hold at most 50 tags; got 51")),
     ("role_missing", {"role": None}, TypeError,
      E("role must be an iam.IRole (the SageMaker execution role); got NoneType")),

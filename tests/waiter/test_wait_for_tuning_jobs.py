@@ -314,6 +314,7 @@ def test_poll_retries_lambda_and_aws_api_errors_only(states):
                 "Lambda.ServiceException",
                 "Lambda.AWSLambdaException",
                 "Lambda.SdkClientException",
+                "Lambda.ClientExecutionTimeoutException",
                 "Lambda.TooManyRequestsException",
                 "ClientError",
             ],

@@ -16,6 +16,7 @@ __all__ = [
     "SimulatedClock",
     "SimulatedSageMaker",
     "StateEvent",
+    "InvalidDefinitionError",
     "TemplateError",
     "UnsupportedDefinitionError",
     "default_tuning_request",
@@ -30,6 +31,7 @@ _WHERE = {
     "SimulatedSageMaker": ".simulated_jobs",
     "default_tuning_request": ".simulated_jobs",
     "TemplateError": ".template",
+    "InvalidDefinitionError": ".template",
     "UnsupportedDefinitionError": ".template",
 }
 
@@ -37,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .clock import SimulatedClock
     from .engine import ExecutionResult, ExecutionTimeout, LocalEngine, StateEvent
     from .simulated_jobs import SimulatedSageMaker, default_tuning_request
-    from .template import TemplateError, UnsupportedDefinitionError
+    from .template import InvalidDefinitionError, TemplateError, UnsupportedDefinitionError
 
 
 def __getattr__(name: str) -> Any:

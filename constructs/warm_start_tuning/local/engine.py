@@ -16,6 +16,59 @@ The engine starts moto (``mock_aws``) with Step Functions' interpreter switched 
 Lambda without Docker, installs the patches of :mod:`.moto_internals` (real handlers
 in-process, simulated SageMaker tuning jobs, simulated time), and removes them on exit.
 One engine may run at a time in a process.
+
+What AWS does, modelled so that tests see it
+---------------------------------------------
+
+The engine answers the way AWS documents (or, where AWS's behaviour is uncertain, the
+less convenient way), not the way a pipeline would like. Each behaviour and its source:
+
+1. **Thin ``.sync`` output** (default ``sync_output="thin"``). A finished
+   ``createHyperParameterTuningJob.sync`` task returns the job's name, ARN, status,
+   ``BestTrainingJob`` as the best training job's *name only*, epoch-millisecond
+   ``CreationTime``/``LastModifiedTime``/``HyperParameterTuningEndTime``, ``FailureReason``
+   and ``Tags``: no TrainingJobSummary, no ``OverallBestTrainingJob``, no counters.
+   Source: outputs captured on AWS (DESIGN.md, "What AWS does..."); Step Functions does
+   not document the shape. Uncertain, so the less convenient reading is the default;
+   ``sync_output="full"`` returns the whole Describe response (epoch milliseconds too)
+   for tests that check the pipeline under both readings.
+2. **Step Functions' own tags on ``.sync`` jobs**: ``AWS_STEP_FUNCTIONS_EXECUTION_ARN`` and
+   ``MANAGED_BY_AWS`` are added to the request of every job a ``.sync`` task starts, and
+   count against SageMaker's 50 tags (more: ``ValidationException``). Source: DESIGN.md;
+   SageMaker API reference, ``Tags`` (array, max 50 items).
+3. **Task IAM** (templates deployed with :meth:`deploy`): the state machine role's
+   identity policy is read from the template; a create the role may not make
+   (``sagemaker:CreateHyperParameterTuningJob``, or ``sagemaker:AddTags`` on the new job
+   when the request, Step Functions' tags included, has tags) fails with SageMaker's
+   ``AccessDeniedException``. Source: SageMaker authorizes tags given at creation as
+   AddTags (SageMaker developer guide, "tag on create"); aws-cdk-lib's
+   ``SageMakerCreateTrainingJob`` grants AddTags for the same reason.
+4. **Only the integration's documented parameters**: a state whose static Parameters hold
+   another literal field is refused at deploy (``InvalidDefinitionError``, Step Functions'
+   ``SCHEMA_VALIDATION_FAILED``), before any state runs; a ``Field.$`` of another name
+   fails the state at run time with ``States.Runtime`` (uncertain whether AWS's
+   definition check sees it: the less convenient reading; moto would drop the field
+   silently). Source: Step Functions developer guide, SageMaker optimized integration,
+   supported parameters; "Error names" (States.Runtime).
+5. **Error names as AWS gives them**: optimized-integration errors are
+   ``SageMaker.AmazonSageMakerException`` (or the few exceptions the SDK models:
+   ``ResourceInUse``, ``ResourceLimitExceeded``, ``ResourceNotFound``) with SageMaker's
+   message in the cause; aws-sdk errors are ``SageMaker.<Exception>`` after the SDK's
+   exception (``SageMaker.ResourceNotFoundException``; moto writes ``sagemaker.X``), and
+   ``SageMaker.SageMakerException`` for a code the SDK does not model, such as
+   ``ThrottlingException`` (the less convenient reading: a Retry on
+   ``SageMaker.ThrottlingException`` alone would miss it). Source: Step Functions
+   developer guide, "Handling errors in workflows" and the aws-sdk integration page.
+6. **``States.Runtime`` and ``States.DataLimitExceeded`` are terminal**: ``States.ALL`` and
+   ``States.TaskFailed`` in a Catch or Retry do not match them (moto's do). Any state
+   input or output over 256 KiB fails with ``States.DataLimitExceeded``. Source: Step
+   Functions developer guide, "Error names" and "Service quotas" (256 KiB payload).
+7. **Epoch-millisecond times** in optimized-integration outputs; ISO-8601 strings in
+   aws-sdk outputs and ``$$`` context fields. Source: captured outputs (DESIGN.md).
+8. **Refused creates**: ``engine.sagemaker.inject_error("CreateHyperParameterTuningJob",
+   "ValidationException", message)`` makes SageMaker refuse a create with its own
+   message, as it does for a request that passes this library's rules but not its own
+   (see README, rule table: the readings that are a choice).
 """
 
 from __future__ import annotations
@@ -36,6 +89,7 @@ from typing import Any
 
 from . import moto_internals
 from .clock import SimulatedClock
+from .iam_policy import RolePolicy
 from .lambda_runtime import InProcessFunction, InProcessLambdaRuntime
 from .simulated_jobs import SimulatedSageMaker, StatusPath
 from .template import (
@@ -47,7 +101,11 @@ from .template import (
     parse_template,
 )
 
-__all__ = ["ExecutionResult", "ExecutionTimeout", "LocalEngine", "StateEvent"]
+__all__ = ["ExecutionResult", "ExecutionTimeout", "LocalEngine", "StateEvent", "SYNC_OUTPUTS"]
+
+#: The readings of a finished ``.sync`` task's output: "thin" (the default, what outputs
+#: captured on AWS carry) and "full" (the whole Describe response).
+SYNC_OUTPUTS = ("thin", "full")
 
 _MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _ROLE_NAME = "warm-start-tuning-local"
@@ -133,10 +191,13 @@ class LocalEngine:
         region: str = "us-east-1",
         start_time: datetime | None = None,
         sync_poll_seconds: float = 60.0,
+        sync_output: str = "thin",
         default_tuning_status_path: StatusPath = (("InProgress", 1800.0), ("Completed", None)),
         stack_name: str = "local",
         quiet: bool = True,
     ) -> None:
+        if sync_output not in SYNC_OUTPUTS:
+            raise ValueError(f"sync_output must be one of {SYNC_OUTPUTS}, got {sync_output!r}")
         self.region = region
         # moto's default account: the mocked clients and the template's AWS::AccountId.
         self.account_id = "123456789012"
@@ -154,6 +215,7 @@ class LocalEngine:
             sagemaker=self.sagemaker,
             lambdas=self.lambdas,
             sync_poll_seconds=sync_poll_seconds,
+            sync_output=sync_output,
         )
         self._quiet = quiet
         self._log_level: int | None = None
@@ -296,7 +358,7 @@ class LocalEngine:
         context = ResolveContext(region=self.region, account_id=self.account_id, stack_name=self.stack_name)
         parsed = parse_template(body, context, assets_root=root)
         spec = parsed.state_machine(state_machine)
-        check_definition_supported(spec.definition)
+        check_definition_supported(spec.definition)  # InvalidDefinitionError as on AWS
         definition_text = json.dumps(spec.definition)
 
         role_arn = self._role_arn()
@@ -318,6 +380,10 @@ class LocalEngine:
         sfn = self._client("stepfunctions")
         machine_name = name or spec.name
         arn = f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{machine_name}"
+        if spec.role_statements is not None and isinstance(spec.role_arn, str):
+            self._hooks.policies[arn] = RolePolicy(spec.role_arn, spec.role_statements)
+        else:
+            self._hooks.policies.pop(arn, None)
         existing = {m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
         if arn in existing:
             sfn.update_state_machine(stateMachineArn=arn, definition=definition_text, roleArn=role_arn)

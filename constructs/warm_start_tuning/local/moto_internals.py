@@ -10,6 +10,11 @@ moves one. What is patched, and why:
    lists "sagemaker" as unsupported. The service factory gets a SageMaker service built
    on ``StateTaskServiceCallback`` that creates the job, polls it to a terminal status
    on the simulated clock, and stops it when the execution stops or the task times out.
+   As on AWS (see engine.py's docstring): it takes only the documented parameters
+   (another fails the state with States.Runtime; moto's ``_eval_parameters`` drops it),
+   adds Step Functions' two tags to ``.sync`` jobs, refuses a create the state machine
+   role's policy does not allow (AccessDeniedException), and returns the thin ``.sync``
+   output unless the engine asks for the full one.
 2. Time: Wait states and Retry intervals sleep on the simulated clock; history event
    timestamps, ``$$.State.EnteredTime``, ``$$.Execution.StartTime`` (an ISO string, as
    on AWS, instead of moto's datetime object), start/stop dates and a Task state's
@@ -30,6 +35,8 @@ moves one. What is patched, and why:
    answered by moto's SageMaker backend, and ``DescribeTrainingJob`` of the training
    jobs the simulated tuning jobs launched (with their model artifacts), so a workflow
    that deploys the best training job runs end to end.
+7. Error matching: ``States.ALL`` and ``States.TaskFailed`` no longer match the terminal
+   ``States.Runtime`` and ``States.DataLimitExceeded`` (``ErrorEqualsDecl._eval_body``).
 """
 
 from __future__ import annotations
@@ -46,10 +53,12 @@ import types
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules import DOCUMENTED_TUNING_PARAMETERS
 from .clock import ClockEvent, SimulatedClock, aws_timestamp
+from .iam_policy import RolePolicy
 from .lambda_runtime import InProcessLambdaRuntime
 from .simulated_jobs import SimulatedApiError, SimulatedSageMaker
 
@@ -192,6 +201,22 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ),
     ("moto.sagemaker.models", "HyperParameterTuningJob.__init__", "self.training_job_status_counters"),
     ("moto.sagemaker.models", "HyperParameterTuningJob.__init__", "self.creation_time"),
+    (f"{_TASK}.state_task", "StateTask._eval_parameters", "self.parargs.eval(env=env)"),
+    (
+        f"{_SFN}.asl.component.common.error_name.states_error_name_type",
+        "StatesErrorNameType.StatesRuntime",
+        None,
+    ),
+    (
+        f"{_SFN}.asl.component.common.error_name.states_error_name_type",
+        "StatesErrorNameType.StatesStatesDataLimitExceeded",
+        None,
+    ),
+    (
+        f"{_SFN}.asl.component.common.error_name.error_equals_decl",
+        "ErrorEqualsDecl._eval_body",
+        "ErrorEqualsDecl._STATE_ALL_ERROR in self.error_names",
+    ),
 )
 
 
@@ -274,6 +299,13 @@ class Hooks:
     #: Simulated seconds between two DescribeHyperParameterTuningJob of a ``.sync`` task
     #: (it also wakes up exactly when a simulated job's status changes).
     sync_poll_seconds: float = 60.0
+    #: What a finished ``.sync`` task returns: "thin" (what outputs captured on AWS carry:
+    #: the best training job's name only, epoch-millisecond times) or "full" (the whole
+    #: Describe response, epoch-millisecond times).
+    sync_output: str = "thin"
+    #: The identity policy of each state machine's role (by state machine ARN), when the
+    #: template defines it: the simulated SageMaker refuses what it does not allow.
+    policies: dict[str, RolePolicy] = field(default_factory=dict)
 
 
 _ACTIVE: Hooks | None = None
@@ -450,6 +482,10 @@ def _install_sagemaker(hooks: Hooks) -> None:
     @functools.wraps(original_create)
     def create(self: Any, hyper_parameter_tuning_job_name: str, **kwargs: Any) -> str:
         record("CreateHyperParameterTuningJob", hyper_parameter_tuning_job_name)
+        try:
+            sim.validate_create(hyper_parameter_tuning_job_name, kwargs.get("tags"))
+        except SimulatedApiError as error:
+            raise _SimulatedError(error) from None
         arn = original_create(self, hyper_parameter_tuning_job_name=hyper_parameter_tuning_job_name, **kwargs)
         names = {
             "hyper_parameter_tuning_job_config": "HyperParameterTuningJobConfig",
@@ -552,17 +588,11 @@ def _install_sagemaker(hooks: Hooks) -> None:
 
 # --- 1. the sagemaker Step Functions service ----------------------------------------------------
 
-_TUNING_PARAMETERS = frozenset(
-    {
-        "HyperParameterTuningJobName",
-        "HyperParameterTuningJobConfig",
-        "TrainingJobDefinition",
-        "TrainingJobDefinitions",
-        "WarmStartConfig",
-        "Tags",
-        "Autotune",
-    }
-)
+# What the optimized integration documents (and so carries); anything else fails the
+# state with States.Runtime (see _eval_parameters below).
+_TUNING_PARAMETERS = frozenset(DOCUMENTED_TUNING_PARAMETERS)
+# Tags Step Functions puts on every job a .sync task starts.
+_SYNC_TAG_KEYS = ("AWS_STEP_FUNCTIONS_EXECUTION_ARN", "MANAGED_BY_AWS")
 # The other SageMaker optimized integrations the local engine runs (Request Response only),
 # by lower-case action: the boto3 method that answers them.
 _SAGEMAKER_REQUEST_RESPONSE = {
@@ -632,6 +662,52 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
             if self.resource.condition is not None and self.resource.api_action.lower() in _SAGEMAKER_REQUEST_RESPONSE:
                 raise ValueError(f"{self.resource.resource_arn}: the local engine runs it as Request Response only")
 
+        # Parameters: only what the integration documents. moto drops the others silently;
+        # Step Functions fails the state with States.Runtime (which no Catch sees).
+
+        def _eval_parameters(self, env: Any) -> dict:
+            parameters: dict = {}
+            if self.parargs is not None:
+                self.parargs.eval(env=env)
+                parameters = env.stack.pop()
+            supported = self._get_supported_parameters() or set()
+            unknown = [key for key in parameters if key not in supported]
+            if unknown:
+                raise failure_exception(
+                    _runtime_failure(
+                        env,
+                        f"The field '{unknown[0]}' is not supported by Step Functions for "
+                        f"{self.resource.resource_arn}",
+                    )
+                )
+            return parameters
+
+        def _check_permissions(self, env: Any, parameters: dict) -> None:
+            """AccessDeniedException, as SageMaker answers, for a call the state machine's
+            role may not make: CreateHyperParameterTuningJob, and AddTags for the tags of
+            the request (Step Functions' own included) on the new job."""
+            machine = env.states.context_object.context_object_data.get("StateMachine") or {}
+            policy = hooks.policies.get(machine.get("Id", ""))
+            if policy is None:
+                return
+            name = str(parameters.get("HyperParameterTuningJobName", ""))
+            job_arn = (
+                f"arn:aws:sagemaker:{hooks.sagemaker.region}:{hooks.sagemaker.account_id}:"
+                f"hyper-parameter-tuning-job/{name.lower()}"
+            )
+            actions = ["sagemaker:CreateHyperParameterTuningJob"]
+            if parameters.get("Tags"):
+                actions.append("sagemaker:AddTags")
+            for action in actions:
+                if not policy.allows(action, job_arn):
+                    raise ClientError(
+                        {
+                            "Error": {"Code": "AccessDeniedException", "Message": policy.denial(action, job_arn)},
+                            "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "local-engine"},
+                        },
+                        "CreateHyperParameterTuningJob",
+                    )
+
         # The job, created through moto (whose backend the simulated jobs answer for).
 
         def _eval_service_task(
@@ -647,13 +723,15 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
                 response.pop("ResponseMetadata", None)
                 env.stack.append(response)
                 return
-            # Step Functions tags the jobs it starts (visible in the .sync output's Tags).
-            execution_arn = env.states.context_object.context_object_data["Execution"]["Id"]
-            parameters["Tags"] = [
-                *(parameters.get("Tags") or []),
-                {"Key": "AWS_STEP_FUNCTIONS_EXECUTION_ARN", "Value": execution_arn},
-                {"Key": "MANAGED_BY_AWS", "Value": "STARTED_BY_STEP_FUNCTIONS"},
-            ]
+            if self.resource.condition == resource_condition.Sync:
+                # Step Functions tags the jobs a .sync task starts, whatever the task's tags.
+                execution_arn = env.states.context_object.context_object_data["Execution"]["Id"]
+                parameters["Tags"] = [
+                    *(parameters.get("Tags") or []),
+                    {"Key": _SYNC_TAG_KEYS[0], "Value": execution_arn},
+                    {"Key": _SYNC_TAG_KEYS[1], "Value": "STARTED_BY_STEP_FUNCTIONS"},
+                ]
+            self._check_permissions(env, parameters)
             response = client.create_hyper_parameter_tuning_job(**parameters)
             response.pop("ResponseMetadata", None)
             env.stack.append(response)
@@ -732,6 +810,13 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
         def _output(description: dict[str, Any]) -> dict[str, Any]:
             output = dict(description)
             output.pop("ResponseMetadata", None)
+            if hooks.sync_output == "thin":
+                # As outputs captured on AWS: the best training job's name only, no
+                # OverallBestTrainingJob, no counters, no config.
+                best = output.get("BestTrainingJob")
+                output = {key: output[key] for key in _THIN_SYNC_FIELDS if key in output}
+                if isinstance(best, dict) and "TrainingJobName" in best:
+                    output["BestTrainingJob"] = best["TrainingJobName"]
             job = hooks.sagemaker.job(output.get("HyperParameterTuningJobName", ""))
             if job is not None:
                 output["Tags"] = {tag["Key"]: tag["Value"] for tag in job.tags if "Key" in tag}
@@ -780,6 +865,64 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
             return super()._from_error(env=env, ex=ex)
 
     return StateTaskServiceSageMaker
+
+
+# The fields of a "thin" .sync output (besides the best training job's name and Tags).
+_THIN_SYNC_FIELDS = (
+    "HyperParameterTuningJobName",
+    "HyperParameterTuningJobArn",
+    "HyperParameterTuningJobStatus",
+    "CreationTime",
+    "LastModifiedTime",
+    "HyperParameterTuningEndTime",
+    "FailureReason",
+)
+
+
+def _runtime_failure(env: Any, cause: str) -> Any:
+    """A States.Runtime failure of the current state (no Catch sees it on AWS)."""
+    error_names = f"{_SFN}.asl.component.common.error_name"
+    failure_event = _resolve(f"{error_names}.failure_event", "FailureEvent")
+    states_error_name = _resolve(f"{error_names}.states_error_name", "StatesErrorName")
+    runtime = _resolve(f"{error_names}.states_error_name_type", "StatesErrorNameType.StatesRuntime")
+    return failure_event(
+        env=env,
+        error_name=states_error_name(typ=runtime),
+        event_type=_resolve(f"{_SFN}.api", "HistoryEventType").TaskFailed,
+        event_details=_resolve(f"{_SFN}.asl.eval.event.event_detail", "EventDetails")(
+            taskFailedEventDetails=_resolve(f"{_SFN}.api", "TaskFailedEventDetails")(
+                error=runtime.to_name(), cause=cause
+            )
+        ),
+    )
+
+
+# --- 7. error matching: what States.ALL does not catch ------------------------------------
+
+
+def _install_error_matching() -> None:
+    """``States.ALL`` (and ``States.TaskFailed``) in a Catch or Retry do not match the
+    terminal ``States.Runtime`` and ``States.DataLimitExceeded`` on AWS; moto's do."""
+    module = f"{_SFN}.asl.component.common.error_name"
+    decl = _resolve(f"{module}.error_equals_decl", "ErrorEqualsDecl")
+    states_error_name = _resolve(f"{module}.states_error_name", "StatesErrorName")
+    names = _resolve(f"{module}.states_error_name_type", "StatesErrorNameType")
+    terminal = [
+        states_error_name(typ=names.StatesRuntime),
+        states_error_name(typ=names.StatesStatesDataLimitExceeded),
+    ]
+    original = decl._eval_body
+
+    @functools.wraps(original)
+    def _eval_body(self: Any, env: Any) -> None:
+        error_name = env.stack[-1]
+        if error_name in terminal and error_name not in self.error_names:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        original(self, env)
+
+    _patch(decl, "_eval_body", _eval_body)
 
 
 def _install_service_factory(hooks: Hooks) -> None:
@@ -926,6 +1069,7 @@ def install(hooks: Hooks) -> None:
             _install_sagemaker(hooks)
             _install_output_fixes(hooks)
             _install_aws_sdk_names()
+            _install_error_matching()
         except BaseException:
             _restore()
             _ACTIVE = None

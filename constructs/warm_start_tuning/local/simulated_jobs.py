@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..rules import SAGEMAKER_MAX_TAGS
 from .clock import SimulatedClock
 
 __all__ = [
@@ -733,7 +734,8 @@ class SimulatedSageMaker:
         self.default_status_path = _check_status_path(default_status_path)
         self._jobs: dict[str, SimulatedTuningJob] = {}
         self._plans: list[_Plan] = []
-        self._throttles: list[list[Any]] = []  # [operation, job name or None, remaining]
+        # [operation, job name or None, remaining, error code, message, HTTP status]
+        self._throttles: list[list[Any]] = []
         self._calls: list[tuple[str, str | None, datetime]] = []
         self._lock = threading.RLock()
         #: Set by the engine: creates a job through the (mocked) SageMaker API.
@@ -805,12 +807,38 @@ class SimulatedSageMaker:
     def inject_throttling(self, operation: str, times: int = 1, *, job_name: str | None = None) -> None:
         """Make the next ``times`` calls of ``operation`` (optionally only for
         ``job_name``) fail with ThrottlingException, as a busy SageMaker API does."""
+        self.inject_error(operation, "ThrottlingException", "Rate exceeded", times=times, job_name=job_name)
+
+    def inject_error(
+        self,
+        operation: str,
+        code: str,
+        message: str,
+        *,
+        times: int = 1,
+        job_name: str | None = None,
+        status: int = 400,
+    ) -> None:
+        """Make the next ``times`` calls of ``operation`` (optionally only for
+        ``job_name``) fail with SageMaker error ``code`` and ``message``, e.g. the
+        ``ValidationException`` SageMaker answers a create it refuses."""
         if operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {OPERATIONS}")
         if not isinstance(times, int) or times < 1:
             raise ValueError("times must be an integer >= 1")
         with self._lock:
-            self._throttles.append([operation, job_name, times])
+            self._throttles.append([operation, job_name, times, code, message, status])
+
+    def validate_create(self, name: str, tags: Any) -> None:
+        """What SageMaker checks on CreateHyperParameterTuningJob that the simulation
+        models: at most 50 tags in all (the ones Step Functions adds count)."""
+        count = len(tags) if isinstance(tags, list) else 0
+        if count > SAGEMAKER_MAX_TAGS:
+            raise SimulatedApiError(
+                "ValidationException",
+                f"1 validation error detected: Value at 'tags' failed to satisfy constraint: Member "
+                f"must have length less than or equal to {SAGEMAKER_MAX_TAGS} (got {count} for {name})",
+            )
 
     def describe(self, name: str) -> dict[str, Any]:
         """The job's DescribeHyperParameterTuningJob response now (no API call)."""
@@ -876,7 +904,7 @@ class SimulatedSageMaker:
                     entry[2] -= 1
                     if entry[2] == 0:
                         self._throttles.remove(entry)
-                    raise SimulatedApiError("ThrottlingException", "Rate exceeded")
+                    raise SimulatedApiError(entry[3], entry[4], entry[5])
 
     def on_create(self, request: Mapping[str, Any], arn: str) -> SimulatedTuningJob:
         name = request["HyperParameterTuningJobName"]

@@ -27,6 +27,7 @@ __all__ = [
     "ResolveContext",
     "StateMachineSpec",
     "SynthesizedTemplate",
+    "InvalidDefinitionError",
     "TemplateError",
     "UnsupportedDefinitionError",
     "check_definition_supported",
@@ -41,6 +42,16 @@ class TemplateError(ValueError):
 
 class UnsupportedDefinitionError(TemplateError):
     """The definition uses a feature the local engine (moto) cannot run."""
+
+
+class InvalidDefinitionError(TemplateError):
+    """Step Functions would refuse the definition itself (CreateStateMachine's
+    ``InvalidDefinition``), before any execution starts."""
+
+
+# Task resources whose Parameters Step Functions checks against the fields the optimized
+# integration documents: createHyperParameterTuningJob, with or without .sync.
+_TUNING_TASK = re.compile(r"^arn:[^:]+:states:::sagemaker:createHyperParameterTuningJob(\.sync)?$")
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,9 @@ class StateMachineSpec:
     definition: dict[str, Any]
     state_machine_type: str
     role_arn: str | None
+    #: The resolved identity-policy statements of the role, when the template defines
+    #: the role (None: an imported role, or a policy the engine cannot resolve).
+    role_statements: tuple[dict[str, Any], ...] | None = None
 
 
 @dataclass
@@ -355,8 +369,37 @@ def parse_template(
                 definition=_definition(resolver, logical_id, props),
                 state_machine_type=resolver.resolve(props.get("StateMachineType", "STANDARD")),
                 role_arn=resolver.resolve(props.get("RoleArn"), f"{logical_id}.RoleArn"),
+                role_statements=_role_statements(resolver, props.get("RoleArn")),
             )
     return parsed
+
+
+def _role_statements(resolver: _Resolver, role_arn: Any) -> tuple[dict[str, Any], ...] | None:
+    """The statements of the template's role named by ``role_arn`` ({"Fn::GetAtt":
+    [role, "Arn"]}): its inline Policies and every AWS::IAM::Policy attached to it."""
+    if not (isinstance(role_arn, Mapping) and list(role_arn) == ["Fn::GetAtt"]):
+        return None
+    target = role_arn["Fn::GetAtt"]
+    role_id = target[0] if isinstance(target, list) and target else None
+    if not isinstance(role_id, str) or resolver.type_of(role_id) != "AWS::IAM::Role":
+        return None
+    documents: list[Any] = []
+    role_props = resolver.resources[role_id].get("Properties") or {}
+    documents += [p.get("PolicyDocument") for p in role_props.get("Policies") or [] if isinstance(p, Mapping)]
+    for resource in resolver.resources.values():
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Policy":
+            continue
+        props = resource.get("Properties") or {}
+        if {"Ref": role_id} in (props.get("Roles") or []):
+            documents.append(props.get("PolicyDocument"))
+    statements: list[dict[str, Any]] = []
+    try:
+        for document in documents:
+            for statement in (document or {}).get("Statement") or []:
+                statements.append(resolver.resolve(statement, f"{role_id} policy"))
+    except TemplateError:
+        return None  # e.g. Fn::If: the engine does not judge what it cannot read
+    return tuple(statements)
 
 
 def _definition(resolver: _Resolver, logical_id: str, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -431,10 +474,29 @@ _PATH_FIELDS = frozenset(
 )
 
 
+def _undocumented_fields(parameters: Any, where: str) -> list[str]:
+    """A literal field the optimized integration does not document, as Step Functions'
+    definition check reports it. A ``Field.$`` is left to run time (whether AWS's check
+    sees it is not documented; the less convenient reading): the state then fails with
+    States.Runtime, which no Catch sees."""
+    from ..rules import DOCUMENTED_TUNING_PARAMETERS
+
+    if not isinstance(parameters, Mapping):
+        return []
+    return [
+        f'The field "{key}" is not supported by Step Functions at {where}.Parameters'
+        for key in parameters
+        if isinstance(key, str) and not key.endswith(".$") and key not in DOCUMENTED_TUNING_PARAMETERS
+    ]
+
+
 def check_definition_supported(definition: Mapping[str, Any]) -> None:
-    """Raise UnsupportedDefinitionError for features moto 5.2.5's interpreter fails on:
-    JSONata (``QueryLanguage: JSONata``) and workflow variables (``Assign``, ``$name``)."""
+    """Raise InvalidDefinitionError for what Step Functions itself refuses (a field the
+    SageMaker tuning integration does not document), and UnsupportedDefinitionError for
+    features moto 5.2.5's interpreter fails on: JSONata (``QueryLanguage: JSONata``) and
+    workflow variables (``Assign``, ``$name``)."""
     problems: list[str] = []
+    invalid: list[str] = []
 
     def visit_states(states: Any, path: str) -> None:
         if not isinstance(states, Mapping):
@@ -447,6 +509,8 @@ def check_definition_supported(definition: Mapping[str, Any]) -> None:
                 problems.append(f"{where}: QueryLanguage JSONata")
             if "Assign" in state:
                 problems.append(f"{where}: Assign (workflow variables)")
+            if isinstance(state.get("Resource"), str) and _TUNING_TASK.match(state["Resource"]):
+                invalid.extend(_undocumented_fields(state.get("Parameters"), where))
             for key, value in state.items():
                 if key in ("Iterator", "ItemProcessor"):
                     visit_machine(value, f"{where}.{key}")
@@ -478,6 +542,8 @@ def check_definition_supported(definition: Mapping[str, Any]) -> None:
         visit_states(machine.get("States"), f"{where}.States")
 
     visit_machine(definition, "$")
+    if invalid:
+        raise InvalidDefinitionError("SCHEMA_VALIDATION_FAILED: " + "; ".join(invalid))
     if problems:
         raise UnsupportedDefinitionError(
             "the local engine runs JSONPath state machines without workflow variables; "

@@ -13,10 +13,9 @@ job is reported.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..rules import PollSettings
@@ -24,9 +23,13 @@ from ..validator.invoke import invoke_validator
 from ..waiter.wait_for_tuning_jobs import VALIDATION_ERROR
 from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
+from .describe_job import describe_tuning_job
 
 TUNING_JOB_FAILED_ERROR = "TuningJobFailed"
 NAME_CONFLICT_ERROR = "TuningJobNameConflict"
+# The create call failed for another reason than "already exists" (SageMaker's
+# validation, access denied, a limit, throttling after retries): no job ran.
+TUNING_JOB_NOT_CREATED_ERROR = "TuningJobNotCreated"
 JOB_NAME_PATH = "$.validation.request.HyperParameterTuningJobName"
 
 # A tuning job may run for weeks; polling it hourly at most keeps the worst case small
@@ -46,8 +49,10 @@ def existing_job_events(poll: PollSettings) -> int:
 EXISTING_JOB_EVENTS = existing_job_events(EXISTING_JOB_POLL)
 
 # Errors under which SageMaker's "already exists" can arrive from the optimized
-# integration; the Choice then looks at the cause text.
+# integration; the Choice then looks at the cause text (anything else: not created).
 CREATE_ERRORS = ["SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerException"]
+# Other errors of the create call itself: no job was created.
+NOT_CREATED_ERRORS = ["SageMaker.ResourceLimitExceededException"]
 # Worth another attempt: throttling and transient service errors arrive as the generic
 # exception. "already exists" (ResourceInUse) never passes by retrying: it is caught.
 RETRYABLE_CREATE_ERRORS = ["SageMaker.AmazonSageMakerException"]
@@ -83,18 +88,12 @@ def attach_to_existing_job(
         not_found_error=TUNING_JOB_FAILED_ERROR,
         timeout_error=TUNING_JOB_FAILED_ERROR,
     ).prefix_states("ExistingJob: ")
-    describe = tasks.CallAwsService(
+    describe = describe_tuning_job(
         scope,
         "DescribeExistingJob",
-        service="sagemaker",
-        action="describeHyperParameterTuningJob",
-        parameters={"HyperParameterTuningJobName": sfn.JsonPath.string_at(JOB_NAME_PATH)},
-        iam_resources=[
-            Stack.of(scope).format_arn(
-                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=f"{job_name_prefix}-*"
-            )
-        ],
-        result_path="$.tuningJob",
+        job_name_path=JOB_NAME_PATH,
+        job_name_prefix=job_name_prefix,
+        comment="The job this execution already created, as SageMaker describes it",
     )
     not_completed = sfn.Fail(
         scope,

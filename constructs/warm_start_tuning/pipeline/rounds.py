@@ -44,8 +44,9 @@ ROUNDS_EXISTING_JOB_POLL = PollSettings(
 )
 
 # Events of one round after the first: validate (Lambda task), create (.sync task and
-# the events it writes while SageMaker runs), the two Passes that start the round.
-LATER_ROUND_EVENTS = TASK_EVENTS + 2 * TASK_EVENTS + 2 * PASS_EVENTS
+# the events it writes while SageMaker runs), the Describe of the finished job, the two
+# Passes that start the round.
+LATER_ROUND_EVENTS = TASK_EVENTS + 2 * TASK_EVENTS + TASK_EVENTS + 2 * PASS_EVENTS
 # Events of every round: the decision (Lambda task) and its Choice.
 DECISION_EVENTS = TASK_EVENTS + CHOICE_EVENTS
 # The Pass that starts the first round.

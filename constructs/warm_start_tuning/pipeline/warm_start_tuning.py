@@ -19,12 +19,16 @@ from ..waiter import WaitForTuningJobs
 from ..waiter.history_budget import CHOICE_EVENTS, PASS_EVENTS, TASK_EVENTS, wait_budget
 from ..validator.invoke import invoke_validator
 from ..waiter.wait_for_tuning_jobs import VALIDATION_ERROR, poll_settings
+from .describe_job import describe_tuning_job
 from .existing_job import (
     CREATE_ERRORS,
+    JOB_NAME_PATH,
+    NOT_CREATED_ERRORS,
     RETRYABLE_CREATE_ERRORS,
     EXISTING_JOB_EVENTS,
     EXISTING_JOB_POLL,
     TUNING_JOB_FAILED_ERROR,
+    TUNING_JOB_NOT_CREATED_ERROR,
     attach_to_existing_job,
 )
 from .input_policy import claim_name_space, policy_problems, run_settings
@@ -50,10 +54,18 @@ from .rounds import (
 )
 
 # Fixed steps around the wait: the input Pass, prepare and validate (Lambda tasks), create
-# (.sync task, which also writes a few more events while SageMaker runs), the result
-# Choice + Pass, execution started/succeeded, and the path that attaches to an existing job.
+# (.sync task, which also writes a few more events while SageMaker runs), the Describe of
+# the finished job, the result Choice + Pass, execution started/succeeded, and the path
+# that attaches to an existing job.
 PIPELINE_FIXED_EVENTS = (
-    PASS_EVENTS + 2 * TASK_EVENTS + 2 * TASK_EVENTS + CHOICE_EVENTS + PASS_EVENTS + 2 + EXISTING_JOB_EVENTS
+    PASS_EVENTS
+    + 2 * TASK_EVENTS
+    + 2 * TASK_EVENTS
+    + TASK_EVENTS
+    + CHOICE_EVENTS
+    + PASS_EVENTS
+    + 2
+    + EXISTING_JOB_EVENTS
 )
 
 
@@ -143,7 +155,13 @@ class WarmStartTuning(sfn.StateMachineFragment):
     README, "Output"). With ``rounds``, a decision step after each job starts another
     round from it until the best objective stops improving.
     Every failure ends in a Fail state named after its error: ``WarmStartValidationError``,
-    ``ParentTuningJobNotFound``, ``ParentWaitTimeout``, ``TuningJobFailed``.
+    ``ParentTuningJobNotFound``, ``ParentWaitTimeout``, ``TuningJobFailed`` (the job ran
+    and ended Failed or Stopped), ``TuningJobNotCreated`` (SageMaker refused the create
+    call: its message is the cause).
+
+    The output and the rounds decision never read the ``.sync`` output, whose shape AWS
+    does not document (captured outputs carry the best training job's name only): once
+    the job has ended, ``DescribeTuningJob`` describes it and everything is built from that.
 
     The IAM the create step needs reaches whichever state machine holds the fragment by
     itself; the Lambda steps grant ``lambda:InvokeFunction`` the same way.
@@ -345,9 +363,21 @@ class WarmStartTuning(sfn.StateMachineFragment):
             training_job_definition="$.validation.request.TrainingJobDefinition",
             warm_start_config="$.validation.request.WarmStartConfig",
             tags="$.validation.request.Tags",
-            result_path="$.tuningJob",
+            # Only the end of the job matters here: DescribeTuningJob reads it.
+            result_path=sfn.JsonPath.DISCARD,
         )
         failed = sfn.Fail(self, TUNING_JOB_FAILED_ERROR, error=TUNING_JOB_FAILED_ERROR, cause_path="$.error.Cause")
+        not_created = sfn.Fail(
+            self, TUNING_JOB_NOT_CREATED_ERROR, error=TUNING_JOB_NOT_CREATED_ERROR, cause_path="$.error.Cause"
+        )
+        describe_finished = describe_tuning_job(
+            self,
+            "DescribeTuningJob",
+            job_name_path=JOB_NAME_PATH,
+            job_name_prefix=job_name_prefix,
+            comment="The finished job as SageMaker describes it: the output is built from this",
+        )
+        describe_finished.add_catch(failed, errors=["States.ALL"], result_path="$.error")
         # Retry what may pass: the deterministic job name makes a retry that follows an
         # accepted first attempt end in "already exists", which attaches to that job.
         self.create_task.add_retry(
@@ -405,13 +435,16 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 self,
                 poller=self.validator.function,
                 job_name_prefix=job_name_prefix,
-                failed=failed,
+                # Not "already exists": SageMaker refused the call, no job ran.
+                failed=not_created,
                 done=job_done,
                 poll=ROUNDS_EXISTING_JOB_POLL if rounds is not None else EXISTING_JOB_POLL,
             ),
             errors=CREATE_ERRORS,
             result_path="$.error",
         )
+        self.create_task.add_catch(not_created, errors=NOT_CREATED_ERRORS, result_path="$.error")
+        # The job ran and ended Failed or Stopped (States.TaskFailed), or timed out.
         self.create_task.add_catch(failed, errors=["States.ALL"], result_path="$.error")
         # The input may be any JSON (a string, a list, null): wrapped in an object, the
         # prepare step can judge it and its Catch can still add the error beside it.
@@ -423,7 +456,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
         )
         self._start = read_input
         read_input.next(prepare).next(self.wait).next(first_validation)
-        validate.next(self.create_task).next(job_done)
+        validate.next(self.create_task).next(describe_finished).next(job_done)
         self._ends = [with_overall, without_overall]
 
     def _lambda_step(

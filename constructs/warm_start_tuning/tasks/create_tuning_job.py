@@ -24,12 +24,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from ..rules import DOCUMENTED_TUNING_PARAMETERS, STEP_FUNCTIONS_SYNC_TAGS, undocumented_tuning_parameter
 from . import _api_model
 
 __all__ = [
+    "DOCUMENTED_PARAMETERS",
     "SageMakerCreateHyperParameterTuningJob",
     "SUPPORTED_INTEGRATION_PATTERNS",
     "TUNING_JOB_EVENTS_RULE_NAME",
+    "undocumented_parameter_problem",
 ]
 
 #: Integration patterns the Step Functions SageMaker integration offers for this API.
@@ -41,6 +44,20 @@ SUPPORTED_INTEGRATION_PATTERNS: tuple[sfn.IntegrationPattern, ...] = (
 
 #: Managed EventBridge rule that Step Functions creates and listens on for ``.sync``.
 TUNING_JOB_EVENTS_RULE_NAME = "StepFunctionsGetEventsForSageMakerTuningJobsRule"
+
+#: The parameters the Step Functions optimized integration documents for
+#: CreateHyperParameterTuningJob (Step Functions developer guide, "Create and manage
+#: Amazon SageMaker AI jobs with Step Functions", supported APIs and parameters). The
+#: integration carries only these: a field it does not know fails the state with
+#: ``States.Runtime``, which no Catch (not even ``States.ALL``) sees. SageMaker's own API
+#: has more (``TrainingJobDefinitions``, ``Autotune``): they cannot go through this task.
+DOCUMENTED_PARAMETERS: tuple[str, ...] = DOCUMENTED_TUNING_PARAMETERS
+
+
+def undocumented_parameter_problem(parameter: str) -> str:
+    """Why ``parameter`` cannot be sent through the optimized integration."""
+    return undocumented_tuning_parameter(parameter)
+
 
 _API_ACTION = "createHyperParameterTuningJob"
 _SAGEMAKER_SERVICE_PRINCIPAL = "sagemaker.amazonaws.com"
@@ -87,8 +104,15 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
     """Start a SageMaker hyperparameter tuning job from Step Functions.
 
     Renders a Task state on ``arn:<partition>:states:::sagemaker:createHyperParameterTuningJob``
-    (``REQUEST_RESPONSE``) or its ``.sync`` variant (``RUN_JOB``, the default, as for
-    aws-cdk-lib's ``SageMakerCreateTrainingJob``).
+    (``REQUEST_RESPONSE``) or its ``.sync`` variant (``RUN_JOB``, the default). The default
+    differs from aws-cdk-lib's ``SageMakerCreateTrainingJob``, whose default is
+    ``REQUEST_RESPONSE``: a tuning job is only worth its result (the best training job),
+    which exists once the job has ended, so waiting for it is what a tuning task is used
+    for. Pass ``integration_pattern=sfn.IntegrationPattern.REQUEST_RESPONSE`` to only start it.
+
+    Only the parameters the optimized integration documents are sent
+    (:data:`DOCUMENTED_PARAMETERS`): ``training_job_definitions`` and ``autotune`` are
+    refused with the reason (Step Functions would fail the state with ``States.Runtime``).
 
     Every request parameter is either a literal (a boto3-shaped ``dict``/``list``, rendered
     as is; inside it, use ``sfn.JsonPath.string_at(...)`` or a ``"Key.$"`` key for values
@@ -111,12 +135,17 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
 
     - ``REQUEST_RESPONSE``: the CreateHyperParameterTuningJob response,
       ``{"HyperParameterTuningJobArn": "..."}``. The job keeps running.
-    - ``RUN_JOB``: once the job is terminal, the DescribeHyperParameterTuningJob response
-      (``HyperParameterTuningJobName``, ``HyperParameterTuningJobStatus``,
-      ``BestTrainingJob``, ``OverallBestTrainingJob``, ``TrainingJobStatusCounters``, ...).
-      A job that ends other than ``Completed`` fails the state (error
-      ``States.TaskFailed``, the Describe response as cause); catch it to give it a name of
-      your own. Stopping the execution stops the job (``StopHyperParameterTuningJob``).
+    - ``RUN_JOB``: once the job is terminal, what Step Functions returns for it. Do not
+      rely on its shape: outputs captured on AWS carry the best training job's name only
+      (no ``TrainingJobSummary``, no ``OverallBestTrainingJob``, no counters) and
+      epoch-millisecond times. Read the finished job with
+      ``aws-sdk:sagemaker:describeHyperParameterTuningJob`` (as ``WarmStartTuning``
+      does). A job that ends other than ``Completed`` fails the state (error
+      ``States.TaskFailed``); catch it to give it a name of your own. A create call that
+      SageMaker refuses fails with ``SageMaker.AmazonSageMakerException`` (or
+      ``SageMaker.ResourceInUseException``, ``SageMaker.ResourceLimitExceededException``),
+      its message in the cause. Stopping the execution stops the job
+      (``StopHyperParameterTuningJob``).
 
     IAM: the statements (``task_policies``) are added to the role of the state machine
     that contains this state, automatically, when the state machine is built from a chain
@@ -127,8 +156,10 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
       ``StopHyperParameterTuningJob`` and ``ListTags`` on
       ``hyper-parameter-tuning-job/<job_name_prefix>-*`` (the prefix and a dash: ``imgcls``
       never reaches ``imgcls2-...``);
-    - ``sagemaker:AddTags`` on the same, only when ``tags`` are given (SageMaker authorizes
-      tags given at creation as AddTags on the new job);
+    - ``sagemaker:AddTags`` on the same, always: SageMaker authorizes tags given at
+      creation as AddTags on the new job, and Step Functions tags every job a ``.sync``
+      task starts (``AWS_STEP_FUNCTIONS_EXECUTION_ARN``, ``MANAGED_BY_AWS``) even when the
+      task has no tags; without it every run is denied;
     - ``iam:PassRole`` on ``role`` only, when passed to ``sagemaker.amazonaws.com``;
     - ``RUN_JOB`` only: ``events:PutTargets``, ``PutRule``, ``DescribeRule`` on the managed
       rule ``StepFunctionsGetEventsForSageMakerTuningJobsRule``.
@@ -175,18 +206,22 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
         :param job_name_prefix: lowercase start of every job name this task creates; scopes
             the SageMaker statements to ``hyper-parameter-tuning-job/<prefix>-*``. Required.
         :param training_job_definition: ``TrainingJobDefinition``, as boto3 takes it, or a
-            JsonPath. Default: none, but exactly one of ``training_job_definition`` and
-            ``training_job_definitions`` is required.
-        :param training_job_definitions: ``TrainingJobDefinitions`` (1-10 definitions for a
-            multi-algorithm tuning job), or a JsonPath. Default: none.
+            JsonPath. Required (keyword with a None default only so that a missing one is
+            reported with this message).
+        :param training_job_definitions: not supported: Step Functions' optimized
+            integration does not document ``TrainingJobDefinitions`` (it would fail the
+            state with ``States.Runtime``); giving it raises ValueError saying so.
         :param warm_start_config: ``WarmStartConfig`` (``ParentHyperParameterTuningJobs``,
             ``WarmStartType``), or a JsonPath. Default: no warm start.
         :param tags: ``Tags``: a list of ``{"Key": ..., "Value": ...}``, a ``{key: value}``
             mapping, or a JsonPath. SageMaker also puts them on the training jobs the tuning
-            job launches. Default: no tags (and no ``sagemaker:AddTags`` permission).
-        :param autotune: ``Autotune`` (``{"Mode": "Enabled"}``), or a JsonPath. Default: none.
+            job launches, and allows 50 in all; with ``RUN_JOB``, Step Functions adds 2 of
+            its own, so at most 48 literal tags are accepted. Default: no tags.
+        :param autotune: not supported: Step Functions' optimized integration does not
+            document ``Autotune``; giving it raises ValueError saying so.
         :param integration_pattern: ``REQUEST_RESPONSE`` (return once the job is created) or
-            ``RUN_JOB`` (``.sync``: return when the job is terminal). Default: ``RUN_JOB``.
+            ``RUN_JOB`` (``.sync``: return when the job is terminal). Default: ``RUN_JOB``
+            (not aws-cdk-lib's ``REQUEST_RESPONSE``: see the class docstring).
         :param state_name: name of the state in the state machine. Default: ``id``.
         :param comment: state comment. Default: none.
         :param input_path: JsonPath of the state input to use. Default: ``$``.
@@ -229,23 +264,20 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
             hyper_parameter_tuning_job_config,
             _api_model.member_shape("HyperParameterTuningJobConfig"),
         )
-        if (training_job_definition is None) == (training_job_definitions is None):
-            got = "neither" if training_job_definition is None else "both"
-            raise ValueError(
-                f"{label}: exactly one of training_job_definition and "
-                f"training_job_definitions is required; got {got}"
-            )
-        definition = None
-        if training_job_definition is not None:
-            definition = _check_structure(
-                label,
-                "training_job_definition",
-                _with_role(label, "training_job_definition", training_job_definition, role_arn),
-                _api_model.member_shape("TrainingJobDefinition"),
-            )
-        definitions = None
-        if training_job_definitions is not None:
-            definitions = _check_definitions(label, training_job_definitions, role_arn)
+        for prop, parameter, value in (
+            ("training_job_definitions", "TrainingJobDefinitions", training_job_definitions),
+            ("autotune", "Autotune", autotune),
+        ):
+            if value is not None:
+                raise ValueError(f"{label}: {prop}: {undocumented_parameter_problem(parameter)}")
+        if training_job_definition is None:
+            raise ValueError(f"{label}: training_job_definition is required")
+        definition = _check_structure(
+            label,
+            "training_job_definition",
+            _with_role(label, "training_job_definition", training_job_definition, role_arn),
+            _api_model.member_shape("TrainingJobDefinition"),
+        )
         warm_start = None
         if warm_start_config is not None:
             warm_start = _check_structure(
@@ -254,10 +286,8 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
                 warm_start_config,
                 _api_model.member_shape("WarmStartConfig"),
             )
-        rendered_tags = _check_tags(label, tags)
-        auto = None
-        if autotune is not None:
-            auto = _check_structure(label, "autotune", autotune, _api_model.member_shape("Autotune"))
+        run_job = integration_pattern == sfn.IntegrationPattern.RUN_JOB
+        rendered_tags = _check_tags(label, tags, STEP_FUNCTIONS_SYNC_TAGS if run_job else 0)
 
         for name, path in (
             ("input_path", input_path),
@@ -279,12 +309,10 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
         _put(parameters, "HyperParameterTuningJobName", tuning_job_name)
         _put(parameters, "HyperParameterTuningJobConfig", config)
         _put(parameters, "TrainingJobDefinition", definition)
-        _put(parameters, "TrainingJobDefinitions", definitions)
         _put(parameters, "WarmStartConfig", warm_start)
         _put(parameters, "Tags", rendered_tags)
-        _put(parameters, "Autotune", auto)
 
-        suffix = ".sync" if integration_pattern == sfn.IntegrationPattern.RUN_JOB else ""
+        suffix = ".sync" if run_job else ""
         state_json: dict[str, Any] = {"Type": "Task"}
         if comment is not None:
             state_json["Comment"] = comment
@@ -312,8 +340,7 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
             Stack.of(scope),
             role_arn=role_arn,
             job_name_prefix=job_name_prefix,
-            tags_given=rendered_tags is not None,
-            run_job=integration_pattern == sfn.IntegrationPattern.RUN_JOB,
+            run_job=run_job,
         )
         super().__init__(scope, id, state_json=state_json)
 
@@ -454,31 +481,11 @@ def _with_role(label: str, prop: str, definition: Any, role_arn: str) -> Any:
     return definition
 
 
-def _check_definitions(label: str, value: Any, role_arn: str) -> Any:
-    prop = "training_job_definitions"
-    expected = "a list of dicts (boto3 HyperParameterTrainingJobDefinition) or a JsonPath string"
-    if isinstance(value, str):
-        if not is_dynamic(value):
-            raise ValueError(f"{label}: {prop} must be {expected}; got the string {value!r}")
-        return value
-    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        max_items = _api_model.list_max("TrainingJobDefinitions")
-        if not value or (max_items is not None and len(value) > max_items):
-            raise ValueError(
-                f"{label}: {prop} must hold 1-{max_items} definitions; got {len(value)}"
-            )
-        shape = _api_model.list_member_shape("TrainingJobDefinitions")
-        return [
-            _check_structure(label, f"{prop}[{i}]", _with_role(label, f"{prop}[{i}]", d, role_arn), shape)
-            for i, d in enumerate(value)
-        ]
-    if _is_token(value):
-        return value
-    raise TypeError(f"{label}: {prop} must be {expected}; got {_type_name(value)}")
+def _check_tags(label: str, tags: Any, added_by_step_functions: int) -> Any:
+    """Tags as SageMaker takes them (a list of Key/Value), or a run-time value; None if none.
 
-
-def _check_tags(label: str, tags: Any) -> Any:
-    """Tags as SageMaker takes them (a list of Key/Value), or a run-time value; None if none."""
+    ``added_by_step_functions``: the tags Step Functions puts on the job besides these
+    (a ``.sync`` task's two), which count against SageMaker's maximum too."""
     expected = "a list of {'Key': ..., 'Value': ...}, a {key: value} dict or a JsonPath string"
     if tags is None:
         return None
@@ -495,8 +502,17 @@ def _check_tags(label: str, tags: Any) -> Any:
     else:
         raise TypeError(f"{label}: tags must be {expected}; got {_type_name(tags)}")
     max_items = _api_model.list_max("Tags")
-    if max_items is not None and len(items) > max_items:
-        raise ValueError(f"{label}: tags must hold at most {max_items} tags; got {len(items)}")
+    if max_items is not None and len(items) > max_items - added_by_step_functions:
+        with_sfn = (
+            f" (SageMaker allows {max_items} and Step Functions adds {added_by_step_functions} "
+            "to every job a .sync task starts)"
+            if added_by_step_functions
+            else ""
+        )
+        raise ValueError(
+            f"{label}: tags must hold at most {max_items - added_by_step_functions} tags{with_sfn}; "
+            f"got {len(items)}"
+        )
     shape = _api_model.list_member_shape("Tags")
     for i, tag in enumerate(items):
         if not isinstance(tag, Mapping):
@@ -571,7 +587,6 @@ def _policy_statements(
     *,
     role_arn: str,
     job_name_prefix: str,
-    tags_given: bool,
     run_job: bool,
 ) -> list[iam.PolicyStatement]:
     # The trailing '*' is unavoidable: job names are chosen per execution, so only their
@@ -593,9 +608,9 @@ def _policy_statements(
         # Step Functions reads the job's tags; scoped to the jobs this task creates.
         iam.PolicyStatement(actions=["sagemaker:ListTags"], resources=[tuning_jobs]),
     ]
-    if tags_given:
-        # Tags given to Create* are authorized as sagemaker:AddTags on the new tuning job.
-        statements.append(iam.PolicyStatement(actions=["sagemaker:AddTags"], resources=[tuning_jobs]))
+    # Tags given to Create* are authorized as sagemaker:AddTags on the new tuning job, and
+    # Step Functions tags every job a .sync task starts: granted whatever the task's tags.
+    statements.append(iam.PolicyStatement(actions=["sagemaker:AddTags"], resources=[tuning_jobs]))
     statements.append(
         iam.PolicyStatement(
             actions=["iam:PassRole"],

@@ -10,15 +10,22 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-# Errors worth another attempt: the Lambda service's own, and AWS API errors that the
-# handler lets through unchanged (botocore raises them as ClientError: throttling above all).
-RETRYABLE_VALIDATOR_ERRORS = [
+# The Lambda service's own transient errors, as AWS's Step Functions best-practice page
+# ("Handle transient Lambda service exceptions") lists them, plus throttling.
+# Sandbox.Timedout, Runtime.ExitError and Lambda.Unknown (the function itself failed)
+# are not among them.
+LAMBDA_SERVICE_ERRORS = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.TooManyRequestsException",
-    "ClientError",
 ]
+# AWS API errors that the handler lets through unchanged (botocore raises them as
+# ClientError: throttling above all), so that Retry can act on them.
+HANDLER_AWS_API_ERRORS = ["ClientError"]
+# Errors worth another attempt.
+RETRYABLE_VALIDATOR_ERRORS = [*LAMBDA_SERVICE_ERRORS, *HANDLER_AWS_API_ERRORS]
 
 
 def invoke_validator(

@@ -14,9 +14,11 @@ from ._access import format_int, get_dict, get_int, quote, show, text
 from .errors import Violation, WarmStartValidationError, internal_error
 from .limits import (DEFAULT_FAILED_PARENT_POLICY, DEFAULT_TRAINING_JOB_LIMIT,
                      FAILED_PARENT_POLICIES, MAX_CHANGES, MAX_PARENTS,
-                     MAX_TRAINING_JOB_LIMIT, WARM_START_TYPES)
+                     LIBRARY_TAGS, MAX_TRAINING_JOB_LIMIT, SAGEMAKER_MAX_TAGS,
+                     STEP_FUNCTIONS_SYNC_TAGS, WARM_START_TYPES, user_tag_budget)
 from .parent_checks import ParentFindings, check_parent
-from .request_checks import check_request, job_name_prefix_problem, job_name_problem
+from .request_checks import (GRID, check_request, grid_combinations, job_name_prefix_problem,
+                             job_name_problem)
 
 # The SageMaker Python SDK spells the types as enum names; the API does not.
 _SDK_SPELLINGS = {"IDENTICAL_DATA_AND_ALGORITHM": "IdenticalDataAndAlgorithm",
@@ -40,6 +42,7 @@ def check_static(request: Any, warm_start_type: Any, parents: Any | None = None,
             problem = job_name_prefix_problem(job_name_prefix)
             if problem:
                 violations.append(Violation(codes.INVALID_REQUEST, f"jobNamePrefix: {problem}"))
+        violations += _check_user_tags(request)
         new_maximum = max_training_jobs(request)
         if limit is not None and new_maximum is not None and new_maximum > limit:
             violations.append(Violation(
@@ -49,6 +52,18 @@ def check_static(request: Any, warm_start_type: Any, parents: Any | None = None,
         return violations
     except Exception as error:  # the promise is: never raise
         return [internal_error(error)]
+
+
+def _check_user_tags(request: Any) -> list[Violation]:
+    """The user's tags must leave room for the library's and Step Functions' (limits.py)."""
+    tags = request.get("Tags") if isinstance(request, Mapping) else None
+    budget = user_tag_budget()
+    if not isinstance(tags, list) or len(tags) <= budget:
+        return []
+    return [Violation(codes.INVALID_REQUEST, (
+        f"Tags: {len(tags)} tags; at most {budget} fit: SageMaker allows {SAGEMAKER_MAX_TAGS} "
+        f"per job, Step Functions adds {STEP_FUNCTIONS_SYNC_TAGS} to every job a .sync task "
+        f"starts and the library adds {LIBRARY_TAGS}"))]
 
 
 def evaluate(parent_names: Any, parents: Mapping[str, Mapping[str, Any] | None] | Any,
@@ -104,8 +119,10 @@ def check_parent_names(parent_names: Any) -> tuple[list[Violation], list[str]]:
 
 def max_training_jobs(request: Any) -> int | None:
     """The request's MaxNumberOfTrainingJobs when it is a valid count, else None."""
-    limits = get_dict(get_dict(request, "HyperParameterTuningJobConfig"), "ResourceLimits")
-    value = get_int(limits, "MaxNumberOfTrainingJobs")
+    config = get_dict(request, "HyperParameterTuningJobConfig")
+    value = get_int(get_dict(config, "ResourceLimits"), "MaxNumberOfTrainingJobs")
+    if value is None and config.get("Strategy") == GRID:
+        return grid_combinations(config)  # Grid without a maximum: one job per combination
     return value if value is not None and value >= 1 else None
 
 

@@ -18,12 +18,17 @@ from ._access import as_dict, get_dict, get_list, quote, show
 INTEGER = "Integer"
 CONTINUOUS = "Continuous"
 CATEGORICAL = "Categorical"
+# ParameterRanges.AutoParameters: names (with a ValueHint) whose range and type SageMaker
+# chooses (Autotune). They are hyperparameters of the job all the same: they belong to
+# the name set that warm start compares, and their type is never compared.
+AUTO = "Auto"
 
 # Range type -> key inside HyperParameterTuningJobConfig.ParameterRanges.
 RANGE_KEYS: dict[str, str] = {
     INTEGER: "IntegerParameterRanges",
     CONTINUOUS: "ContinuousParameterRanges",
     CATEGORICAL: "CategoricalParameterRanges",
+    AUTO: "AutoParameters",
 }
 
 # Static keys that SageMaker or the SageMaker Python SDK add on their own: SageMaker
@@ -58,6 +63,8 @@ class Tunable:
     max_value: str | None = None
 
     def describe(self) -> str:
+        if self.kind == AUTO:
+            return "tunable Auto (range chosen by SageMaker)"
         if self.kind == CATEGORICAL:
             return f"tunable {CATEGORICAL} [{', '.join(quote(v) for v in self.values)}]"
         return f"tunable {self.kind} [{self.min_value}, {self.max_value}]"
@@ -119,7 +126,9 @@ def extract(job: Any) -> HyperParameters:
             name = entry.get("Name")
             if not isinstance(name, str) or not name or name in tunable:
                 continue  # malformed or duplicate: request_checks reports it
-            if kind == CATEGORICAL:
+            if kind == AUTO:
+                tunable[name] = Tunable(name, kind, values=(_as_text(entry.get("ValueHint")),))
+            elif kind == CATEGORICAL:
                 values = tuple(_as_text(v) for v in get_list(entry, "Values"))
                 tunable[name] = Tunable(name, kind, values=values)
             else:
@@ -142,11 +151,13 @@ def set_difference(parent: HyperParameters,
 
 
 def type_changes(parent: HyperParameters, request: HyperParameters) -> list[tuple[str, str, str]]:
-    """(name, parent type, request type) for hyperparameters tunable in both."""
+    """(name, parent type, request type) for hyperparameters tunable in both. An
+    AutoParameters entry has no type of its own (SageMaker chooses it): not compared."""
     return [
         (name, parent.tunable[name].kind, request.tunable[name].kind)
         for name in sorted(set(parent.tunable) & set(request.tunable))
         if parent.tunable[name].kind != request.tunable[name].kind
+        and AUTO not in (parent.tunable[name].kind, request.tunable[name].kind)
     ]
 
 

@@ -22,6 +22,9 @@ from .limits import (
     DEFAULT_TRAINING_JOB_LIMIT,
     FAILED_PARENT_POLICIES,
     MAX_PARENTS,
+    SAGEMAKER_MAX_TAGS,
+    STEP_FUNCTIONS_SYNC_TAGS,
+    TAGS_LEFT_FOR_REQUEST,
 )
 from .input_policy import InputPolicy, name_is_parent_violations, name_violation
 from .state_size import state_size_violations
@@ -36,7 +39,7 @@ EXECUTION_TAG_KEY = "warm-start-tuning:execution"
 # run's value. The digest, not the key: tag values allow fewer characters than execution
 # names, and a lossy cleaning could make two run keys look alike.
 RUN_KEY_TAG_KEY = "warm-start-tuning:run-key"
-MAX_TAGS = 50  # SageMaker's TagList maximum
+MAX_TAGS = SAGEMAKER_MAX_TAGS  # SageMaker's TagList maximum (limits.py holds the budget)
 
 OVERRIDE_KEYS = (
     "tuningJobName",
@@ -438,11 +441,14 @@ def _with_tags(request: dict[str, Any], execution_name: str | None, run_key: str
         tags.append({"Key": EXECUTION_TAG_KEY, "Value": _tag_value(execution_name)})
     if run_key:
         tags.append({"Key": RUN_KEY_TAG_KEY, "Value": run_key_tag_value(run_key)})
-    if len(tags) > MAX_TAGS:
+    # The user's tags and the library's must leave room for the 2 that Step Functions
+    # adds to every job a .sync task starts (limits.py: the one place of the budget).
+    if len(tags) > TAGS_LEFT_FOR_REQUEST:
         violations.append(
             _invalid(
-                f"request.Tags holds {len(tags)} tags with the execution tag; "
-                f"SageMaker allows {MAX_TAGS}"
+                f"request.Tags holds {len(tags)} tags with the library's own; SageMaker allows "
+                f"{SAGEMAKER_MAX_TAGS} and Step Functions adds {STEP_FUNCTIONS_SYNC_TAGS} to every "
+                f"job a .sync task starts, so at most {TAGS_LEFT_FOR_REQUEST} fit"
             )
         )
     request["Tags"] = tags

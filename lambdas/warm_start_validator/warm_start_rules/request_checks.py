@@ -16,7 +16,9 @@ from typing import Any
 from ._access import format_int, is_int, is_nonempty_str, quote, shorten, show
 from .codes import INVALID_REQUEST
 from .errors import Violation, internal_error
-from .hyperparameters import CATEGORICAL, CONTINUOUS, INTEGER, RANGE_KEYS
+from .hyperparameters import AUTO, CATEGORICAL, CONTINUOUS, INTEGER, RANGE_KEYS
+from .limits import (DOCUMENTED_TUNING_PARAMETERS, MAX_TUNABLE_HYPERPARAMETERS,
+                     undocumented_tuning_parameter)
 
 JOB_NAME_MAX_LENGTH = 32
 # SageMaker's own pattern. Length is checked apart: `-*` makes the pattern alone allow
@@ -29,6 +31,7 @@ JOB_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
 MAX_JOB_NAME_PREFIX_LENGTH = 18
 JOB_NAME_PREFIX_PATTERN = re.compile(r"[a-z0-9](-*[a-z0-9])*")
 STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
+GRID = "Grid"
 OBJECTIVE_TYPES = ("Maximize", "Minimize")
 SCALING_TYPES = ("Auto", "Linear", "Logarithmic", "ReverseLogarithmic")
 TRAINING_INPUT_MODES = ("File", "Pipe", "FastFile")
@@ -133,6 +136,7 @@ def _check_request(request: Any, require_name: bool) -> list[Violation]:
                                 f"request), got {show(request)}")
         return problems.violations
     _check_name(request, problems, require_name)
+    _check_parameters(request, problems)
     tunable_names = _check_config(request, problems)
     _check_definition(request, problems, tunable_names)
     return problems.violations
@@ -149,26 +153,89 @@ def _check_name(request: Mapping[str, Any], problems: _Problems, require_name: b
         problems.add("HyperParameterTuningJobName", problem)
 
 
+def _check_parameters(request: Mapping[str, Any], problems: _Problems) -> None:
+    """Only what Step Functions' optimized integration carries: anything else (Autotune,
+    an unknown field) would fail the create state with States.Runtime, or be dropped."""
+    for key in request:
+        if key in DOCUMENTED_TUNING_PARAMETERS or key == "TrainingJobDefinitions":
+            continue  # TrainingJobDefinitions: _check_definition says more
+        problems.add(shorten(key) if isinstance(key, str) else show(key),
+                     undocumented_tuning_parameter(key if isinstance(key, str) else show(key)))
+
+
 def _check_config(request: Mapping[str, Any], problems: _Problems) -> set[str]:
     """Checks HyperParameterTuningJobConfig; returns the tunable names it declares."""
     config = problems.require_dict(request, CONFIG, CONFIG)
     if config is None:
         return set()
-    problems.require_choice(config, "Strategy", f"{CONFIG}.Strategy", STRATEGIES)
-    _check_limits(config, problems)
+    strategy = problems.require_choice(config, "Strategy", f"{CONFIG}.Strategy", STRATEGIES)
+    _check_limits(config, problems, strategy)
     _check_objective(config, problems)
-    return _check_ranges(config, problems)
+    names = _check_ranges(config, problems)
+    if len(names) > MAX_TUNABLE_HYPERPARAMETERS:
+        problems.add(f"{CONFIG}.ParameterRanges",
+                     f"{len(names)} tunable hyperparameters; SageMaker searches at most "
+                     f"{MAX_TUNABLE_HYPERPARAMETERS} (all range kinds together)")
+    if strategy == GRID:
+        _check_grid(config, problems)
+    return names
 
 
-def _check_limits(config: Mapping[str, Any], problems: _Problems) -> None:
+def grid_combinations(config: Any) -> int | None:
+    """The number of distinct combinations of a Grid search's categorical values (the
+    number of training jobs SageMaker launches), None when the ranges are malformed."""
+    ranges = config.get("ParameterRanges") if isinstance(config, Mapping) else None
+    if not isinstance(ranges, Mapping):
+        return None
+    entries = ranges.get(RANGE_KEYS[CATEGORICAL]) or []
+    if not isinstance(entries, list) or not entries:
+        return None
+    total = 1
+    for entry in entries:
+        values = entry.get("Values") if isinstance(entry, Mapping) else None
+        if not isinstance(values, list) or not values:
+            return None
+        total *= len(values)
+    return total
+
+
+def _check_grid(config: Mapping[str, Any], problems: _Problems) -> None:
+    """Grid search (SageMaker's "Grid search" docs): categorical ranges only;
+    MaxNumberOfTrainingJobs may be left out, and when given equals the number of
+    combinations, which is how many training jobs SageMaker launches."""
+    path = f"{CONFIG}.ParameterRanges"
+    ranges = config.get("ParameterRanges")
+    ranges = ranges if isinstance(ranges, Mapping) else {}
+    for kind in (INTEGER, CONTINUOUS, AUTO):
+        if ranges.get(RANGE_KEYS[kind]):
+            problems.add(f"{path}.{RANGE_KEYS[kind]}",
+                         f"Grid search takes only categorical ranges; got {kind} ranges")
+    combinations = grid_combinations(config)
+    if not ranges.get(RANGE_KEYS[CATEGORICAL]):
+        problems.add(f"{path}.{RANGE_KEYS[CATEGORICAL]}",
+                     "Grid search needs at least one categorical range")
+        return
+    limits = config.get("ResourceLimits")
+    maximum = limits.get("MaxNumberOfTrainingJobs") if isinstance(limits, Mapping) else None
+    if combinations is not None and is_int(maximum) and maximum != combinations:
+        problems.add(f"{CONFIG}.ResourceLimits.MaxNumberOfTrainingJobs",
+                     f"{format_int(maximum)}; Grid search launches one training job per "
+                     f"combination of the categorical values ({format_int(combinations)}): "
+                     f"leave it out or give {format_int(combinations)}")
+
+
+def _check_limits(config: Mapping[str, Any], problems: _Problems, strategy: Any) -> None:
     path = f"{CONFIG}.ResourceLimits"
     limits = problems.require_dict(config, "ResourceLimits", path)
     if limits is None:
         return
-    # MaxNumberOfTrainingJobs is required here although SageMaker makes it optional for
-    # Grid: the warm-start training-job limit cannot be checked without it.
-    maximum = _positive_int(limits, "MaxNumberOfTrainingJobs", f"{path}.MaxNumberOfTrainingJobs",
-                            problems)
+    # Optional for Grid only (SageMaker then launches one job per combination, which is
+    # what the training-job limit counts); required for every other strategy.
+    if strategy == GRID and limits.get("MaxNumberOfTrainingJobs") is None:
+        maximum = grid_combinations(config)
+    else:
+        maximum = _positive_int(limits, "MaxNumberOfTrainingJobs",
+                                f"{path}.MaxNumberOfTrainingJobs", problems)
     parallel = _positive_int(limits, "MaxParallelTrainingJobs", f"{path}.MaxParallelTrainingJobs",
                              problems)
     if maximum is not None and parallel is not None and parallel > maximum:
@@ -219,7 +286,9 @@ def _check_ranges(config: Mapping[str, Any], problems: _Problems) -> set[str]:
                 problems.add(entry_path, f"expected an object, got {show(entry)}")
                 continue
             name = problems.require_str(entry, "Name", f"{entry_path}.Name")
-            if kind == CATEGORICAL:
+            if kind == AUTO:
+                problems.require_str(entry, "ValueHint", f"{entry_path}.ValueHint")
+            elif kind == CATEGORICAL:
                 _check_categorical(entry, entry_path, problems)
             else:
                 _check_numeric(kind, entry, entry_path, problems)
@@ -302,7 +371,8 @@ def _check_definition(request: Mapping[str, Any], problems: _Problems,
                       tunable_names: set[str]) -> None:
     if request.get("TrainingJobDefinitions") is not None:
         problems.add("TrainingJobDefinitions", "the multi-algorithm form is not supported: "
-                     "use a single TrainingJobDefinition (warm start is checked against it)")
+                     "use a single TrainingJobDefinition (warm start is checked against it); "
+                     + undocumented_tuning_parameter("TrainingJobDefinitions"))
         if request.get(DEFINITION) is None:
             return  # one message is enough when only the plural form is used
     definition = problems.require_dict(request, DEFINITION, DEFINITION)

@@ -274,6 +274,12 @@ def poll_handler(event: Any, context: Any) -> dict[str, Any]:
 # --- job ownership ------------------------------------------------------------------
 
 
+class TuningJobNotVisible(Exception):
+    """Raised by checkOwner for a job SageMaker says exists but cannot describe yet; the
+    class name is the Step Functions error name its Retry matches."""
+
+
+
 def check_owner_handler(event: Any, context: Any) -> dict[str, Any]:
     """After "already exists": does the job of that name belong to this run? Returns
     ``{"owned": bool}`` and nothing else of the job (it may be another run's).
@@ -289,10 +295,15 @@ def check_owner_handler(event: Any, context: Any) -> dict[str, Any]:
         raise WarmStartValidationError([Violation(
             INVALID_REQUEST, "checkOwner event: jobName must be a tuning job name and runKey a non-empty string")])
     described = _describe(name)
-    owned = described is not None and owned_by(
+    if described is None:
+        # SageMaker just said "already exists": a job it cannot describe yet is one not
+        # visible yet (eventual consistency). The state's Retry asks again; after the last
+        # attempt the run ends as a conflict, never attached to a job it cannot see.
+        raise TuningJobNotVisible(f"tuning job {name} exists but cannot be described yet")
+    owned = owned_by(
         parents.list_job_tags(sagemaker_client(), str(described.get("HyperParameterTuningJobArn"))), run_key)
     _log({"decision": "job owned by this run" if owned else "name taken by another run",
-          "tuningJobName": name, "found": described is not None})
+          "tuningJobName": name})
     return {"owned": owned}
 
 

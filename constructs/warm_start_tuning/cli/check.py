@@ -111,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         "settings": {
             "trainingJobLimit": args.training_job_limit,
             "failedParentPolicy": args.failed_parent_policy,
+            # The account's own credentials: every detail of every parent may be shown.
+            "explainForeignParents": True,
         },
     }
     try:

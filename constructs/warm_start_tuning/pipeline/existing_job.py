@@ -128,6 +128,9 @@ def attach_to_existing_job(
         errors=[VALIDATION_ERROR],
         result_path="$.error",
     )
+    # "already exists", then Describe finds nothing: the job is not visible yet. Ask again;
+    # a job never seen is never attached to: it is a name conflict.
+    check_owner.add_retry(errors=["TuningJobNotVisible"], interval=Duration.seconds(5), backoff_rate=2, max_attempts=4)
     conflict = sfn.Fail(
         scope,
         NAME_CONFLICT_ERROR,
@@ -138,6 +141,7 @@ def attach_to_existing_job(
             sfn.JsonPath.string_at(JOB_NAME_PATH),
         ),
     )
+    check_owner.add_catch(conflict, errors=["TuningJobNotVisible"], result_path="$.error")
     check_owner.next(
         sfn.Choice(scope, "OwnJob?")
         .when(sfn.Condition.boolean_equals("$.owner.owned", True), name_list)

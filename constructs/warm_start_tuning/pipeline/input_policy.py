@@ -102,6 +102,7 @@ def run_settings(
     new_data_channels: Optional[Sequence[str]],
     new_data_bucket: Optional[str],
     allowed_overrides: Optional[Sequence[str]],
+    new_data_prefix: Optional[str] = None,
     allowed_input_locations: Optional[Sequence[str]],
     allowed_parent_prefixes: Optional[Sequence[str]],
 ) -> dict[str, Any]:
@@ -115,6 +116,7 @@ def run_settings(
     optional = {
         "newDataChannels": new_data_channels,
         "newDataBucket": new_data_bucket,
+        "newDataPrefix": new_data_prefix,
         "allowedOverrides": allowed_overrides,
         "inputLocations": allowed_input_locations,
         "parentPrefixes": allowed_parent_prefixes,

@@ -9,7 +9,7 @@ next round (IdenticalDataAndAlgorithm: same data and algorithm, a bigger budget)
 
 The parents of a later round are the job the previous round just finished, which is
 terminal: the loop goes back to the validation, not to the parent wait. Each round's
-job name comes from ``<execution name>-round-<n>`` so that it is distinct and, like the
+job name comes from ``<execution name>/round-<n>`` so that it is distinct and, like the
 first round's, the same when a create step is retried.
 """
 
@@ -193,12 +193,14 @@ def next_round(scope: Construct, validate: sfn.IChainable) -> sfn.Pass:
     state = sfn.Pass(
         scope,
         "NextRoundName",
-        comment="Round n's job is named after '<execution name>-round-<n>'",
+        # '/' cannot occur in an execution name, so no execution named 'x-round-1' can
+        # share a job name with execution x's round 1.
+        comment="Round n's job is named after '<execution name>/round-<n>'",
         parameters={
             "round": sfn.JsonPath.number_at(f"{DECISION_PATH}.round"),
             "rounds": sfn.JsonPath.list_at(f"{DECISION_PATH}.rounds"),
             "executionName": sfn.JsonPath.format(
-                "{}-round-{}", sfn.JsonPath.execution_name, sfn.JsonPath.string_at(f"{DECISION_PATH}.round")
+                "{}/round-{}", sfn.JsonPath.execution_name, sfn.JsonPath.string_at(f"{DECISION_PATH}.round")
             ),
         },
         result_path=ROUND_STATE_PATH,

@@ -189,6 +189,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
         rounds: Optional[WarmStartRounds] = None,
         new_data_channels: Optional[Sequence[str]] = None,
         new_data_bucket: Optional[str] = None,
+        new_data_prefix: Optional[str] = None,
         allowed_overrides: Optional[Sequence[str]] = None,
         allowed_input_locations: Optional[Sequence[str]] = None,
         allowed_parent_prefixes: Optional[Sequence[str]] = None,
@@ -229,6 +230,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             Default: none (such an input is rejected).
         :param new_data_bucket: the bucket the new-data trigger watches; its ``newObject``
             URIs are allowed input locations by default. Default: none.
+        :param new_data_prefix: the key prefix under which the new-data trigger's markers
+            count (``""`` or ending in ``/``). Default: the whole bucket.
         :param allowed_overrides: the execution input fields a run may give (some of
             ``parents``, ``warmStartType``, ``tuningJobName``, ``inputData``,
             ``maxTrainingJobs``, ``maxParallelTrainingJobs``, ``staticHyperParameters``,
@@ -236,7 +239,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
         :param allowed_input_locations: S3 locations (``s3://bucket/`` or
             ``s3://bucket/prefix/``) that ``inputData`` may point channels at; replaces the
             default, so it may widen or narrow it. Default: the buckets of the definition's
-            channels and of ``new_data_bucket``.
+            channels and the new-data folder, ``s3://<new_data_bucket>/<new_data_prefix>``.
         :param allowed_parent_prefixes: name prefixes of the jobs a run may name as parents
             (besides the pipeline's own ``<prefix>-*``); the validator's IAM then describes
             only those. Default: none, any tuning job of the account and region.
@@ -290,6 +293,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
             failed_parent_policy=failed_parent_policy,
             new_data_channels=new_data_channels,
             new_data_bucket=new_data_bucket,
+            new_data_prefix=new_data_prefix,
             allowed_overrides=allowed_overrides,
             allowed_input_locations=allowed_input_locations,
             allowed_parent_prefixes=allowed_parent_prefixes,
@@ -313,7 +317,13 @@ class WarmStartTuning(sfn.StateMachineFragment):
             result_fields=("parents", "warmStartType", "overrides", "selection", "request"),
             result_path="$.run",
         )
-        prepare.add_catch(validation_failed("InvalidRunInput"), errors=[VALIDATION_ERROR], result_path="$.error")
+        # The rejection replaces the state (result_path "$"): beside an input near 256 KiB
+        # it would make the state itself too big (States.DataLimitExceeded, uncatchable).
+        prepare.add_catch(
+            sfn.Fail(self, "InvalidRunInput", error=VALIDATION_ERROR, cause_path="$.Cause"),
+            errors=[VALIDATION_ERROR],
+            result_path="$",
+        )
 
         self.wait = WaitForTuningJobs(
             self,
@@ -338,7 +348,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 # The job's run-key tag: a create that finds its name taken attaches only
                 # to a job with this run's key.
                 "runKey": sfn.JsonPath.execution_name,
-                # Rounds name each round's job after "<execution name>-round-<n>".
+                # Rounds name each round's job after "<execution name>/round-<n>".
                 "executionName": (
                     sfn.JsonPath.string_at(f"{ROUND_STATE_PATH}.executionName")
                     if rounds is not None

@@ -181,6 +181,7 @@ class WarmStartTuningPipeline(Construct):
             rounds=rounds,
             new_data_channels=new_data_channels,
             new_data_bucket=new_data_bucket,
+            new_data_prefix=new_data_trigger.prefix if new_data_trigger is not None else None,
             other_history_events=around,
             **fragment_props,
         )

@@ -12,6 +12,9 @@ from .codes import INVALID_REQUEST
 # Marks a violation that only exists because the engine itself failed. Tests assert it
 # never appears; in production it still turns a bug into a clean rejection.
 INTERNAL_ERROR_MARKER = "internal error in the warm-start rule engine"
+#: Step Functions' limit for an error cause is 32,768 characters; stay below it.
+MAX_CAUSE_CHARS = 30_000
+_SUMMARY_ROOM = 200
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,23 @@ class WarmStartValidationError(Exception):
         super().__init__(self._cause())
 
     def _cause(self) -> str:
-        return json.dumps({"violations": [v.to_dict() for v in self.violations]})
+        """The violations as JSON, at most MAX_CAUSE_CHARS: Step Functions keeps an error
+        cause of 32,768 characters and the run's state 256 KiB, so a thousand bad keys must
+        not make the rejection itself the failure. What does not fit is counted in a last
+        violation."""
+        shown: list[dict[str, Any]] = []
+        size = len('{"violations": []}')
+        for index, violation in enumerate(self.violations):
+            item = violation.to_dict()
+            item_size = len(json.dumps(item)) + 2
+            if size + item_size > MAX_CAUSE_CHARS - _SUMMARY_ROOM:
+                omitted = self.violations[index:]
+                shown.append(Violation(omitted[0].code, f"and {len(omitted)} more violation(s), not shown: the cause "
+                                       f"is kept under {MAX_CAUSE_CHARS:,} characters").to_dict())
+                break
+            shown.append(item)
+            size += item_size
+        return json.dumps({"violations": shown})
 
     def __str__(self) -> str:
         return self._cause()

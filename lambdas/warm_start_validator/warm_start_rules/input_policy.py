@@ -47,6 +47,9 @@ TRIGGER_FIELDS = ("newObject",)
 RESERVED_HYPERPARAMETER_PREFIX = "sagemaker_"
 _S3_LOCATION = re.compile(r"s3://([^/\s]+)(/.*)?", re.DOTALL)
 _MAX_LISTED = 20
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Channels that read a manifest: the manifest may list any S3 object, wherever it is.
+_MANIFEST_TYPES = ("ManifestFile", "AugmentedManifestFile")
 
 
 def name_space(prefix: str) -> str:
@@ -54,9 +57,15 @@ def name_space(prefix: str) -> str:
     return f"{prefix}-"
 
 
+def ascii_lower(text: str) -> str:
+    """Lowercase A-Z only: SageMaker names are ASCII, and Unicode lowercasing would make
+    look-alikes (the Kelvin sign lowercases to 'k') compare equal."""
+    return text.translate(_ASCII_LOWER)
+
+
 def in_name_space(name: Any, prefix: str) -> bool:
     """True when ``name`` is one of the pipeline's own job names (``<prefix>-...``)."""
-    return isinstance(name, str) and name.lower().startswith(name_space(prefix))
+    return isinstance(name, str) and ascii_lower(name).startswith(name_space(prefix))
 
 
 def name_violation(field: str, name: Any, prefix: str) -> Violation | None:
@@ -75,7 +84,7 @@ def name_is_parent_violations(name: Any, parents: Any) -> list[Violation]:
         return []
     return [_not_allowed(f"execution input: tuningJobName {quote(name)} names a parent of this run; the new job "
                          "needs a name of its own")
-            for parent in as_list(parents) if isinstance(parent, str) and parent.lower() == name.lower()][:1]
+            for parent in as_list(parents) if isinstance(parent, str) and ascii_lower(parent) == ascii_lower(name)][:1]
 
 
 def _not_allowed(message: str) -> Violation:
@@ -102,10 +111,13 @@ def bucket_location(uri: Any) -> str | None:
 
 
 def location_allows(location: str, uri: str) -> bool:
-    """True when ``uri`` is ``location`` or lies under it, as a folder: ``s3://b/data/``
-    allows ``s3://b/data`` and ``s3://b/data/x``, never ``s3://b/data-other``."""
+    """True when ``uri`` lies inside ``location``, read as a folder: ``s3://b/data/``
+    allows ``s3://b/data/x``, never ``s3://b/data-other`` and never ``s3://b/data``
+    itself (an S3Prefix channel reads every key that starts with ``data``, so also
+    ``data-other/``). The bucket root may be written without its slash."""
     folder = location if location.endswith("/") else location + "/"
-    return uri == folder.rstrip("/") or uri.startswith(folder)
+    root = bucket_location(folder) == folder
+    return uri.startswith(folder) or (root and uri == folder.rstrip("/"))
 
 
 def _dot_segments(uri: str) -> bool:
@@ -120,6 +132,12 @@ def definition_channels(request: Any) -> list[str]:
     return [name for name in names if isinstance(name, str)]
 
 
+def _manifest_channels(request: Any) -> list[str]:
+    channels = get_list(get_dict(request, "TrainingJobDefinition"), "InputDataConfig")
+    return [as_dict(c).get("ChannelName") for c in channels
+            if get_dict(get_dict(c, "DataSource"), "S3DataSource").get("S3DataType") in _MANIFEST_TYPES]
+
+
 def definition_hyperparameters(request: Any) -> list[str]:
     """The static hyperparameter names an input may give new values (reserved ones aside)."""
     statics = get_dict(get_dict(request, "TrainingJobDefinition"), "StaticHyperParameters")
@@ -130,8 +148,9 @@ def is_reserved(name: str) -> bool:
     return name.lower().startswith(RESERVED_HYPERPARAMETER_PREFIX)
 
 
-def default_input_locations(request: Any, new_data_bucket: Any = None) -> list[str]:
-    """The buckets of the definition's S3 channels and of the new-data trigger."""
+def default_input_locations(request: Any, new_data_bucket: Any = None, new_data_prefix: Any = None) -> list[str]:
+    """The buckets of the definition's S3 channels and the new-data trigger's folder
+    (its bucket and key prefix)."""
     locations: list[str] = []
     for channel in get_list(get_dict(request, "TrainingJobDefinition"), "InputDataConfig"):
         uri = get_dict(get_dict(channel, "DataSource"), "S3DataSource").get("S3Uri")
@@ -139,7 +158,8 @@ def default_input_locations(request: Any, new_data_bucket: Any = None) -> list[s
         if location is not None:
             locations.append(location)
     if isinstance(new_data_bucket, str) and new_data_bucket:
-        locations.append(f"s3://{new_data_bucket}/")
+        prefix = new_data_prefix if isinstance(new_data_prefix, str) else ""
+        locations.append(f"s3://{new_data_bucket}/{prefix}")
     return list(dict.fromkeys(locations))
 
 
@@ -175,7 +195,7 @@ class InputPolicy:
             fields = tuple(f for f in fields if f in OVERRIDE_FIELDS)
         locations = strings("inputLocations")
         if locations is None:
-            locations = tuple(default_input_locations(request, raw.get("newDataBucket")))
+            locations = tuple(default_input_locations(request, raw.get("newDataBucket"), raw.get("newDataPrefix")))
         elif any(bucket_location(location) is None for location in locations):
             found.append(Violation(INVALID_REQUEST, "settings.inputLocations must be s3:// URIs"))
             locations = tuple(location for location in locations if bucket_location(location) is not None)
@@ -230,7 +250,7 @@ class InputPolicy:
     def may_describe(self, name: str) -> bool:
         """True when the validator may describe ``name`` (its IAM allows it)."""
         return self.parent_prefixes is None or any(
-            name.lower().startswith(space.lower()) for space in self.parent_spaces())
+            ascii_lower(name).startswith(ascii_lower(space)) for space in self.parent_spaces())
 
     def _hyperparameter_violations(self, values: Any, request: Any) -> list[Violation]:
         if not isinstance(values, Mapping):
@@ -261,7 +281,12 @@ class InputPolicy:
         for channel, uri in input_data.items():
             if not isinstance(channel, str):
                 continue
-            if channel not in channels:
+            if channel in _manifest_channels(request):
+                violations.append(_not_allowed(
+                    f"execution input: inputData.{shorten_name(channel)} reads a manifest (S3DataType "
+                    f"{'/'.join(_MANIFEST_TYPES)}), which may list any S3 object: its location is set by the "
+                    "pipeline's definition only"))
+            elif channel not in channels:
                 violations.append(_not_allowed(
                     f"execution input: inputData.{shorten_name(channel)} is not a channel of the definition"
                     f"{suggestion(channel, channels)}; the input may point existing channels at new data, never "

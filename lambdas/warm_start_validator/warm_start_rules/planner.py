@@ -26,7 +26,7 @@ from .limits import (
     STEP_FUNCTIONS_SYNC_TAGS,
     TAGS_LEFT_FOR_REQUEST,
 )
-from .input_policy import InputPolicy, name_is_parent_violations, name_violation
+from .input_policy import InputPolicy, in_name_space, name_is_parent_violations, name_violation
 from .state_size import state_size_violations
 from .request_checks import JOB_NAME_MAX_LENGTH, job_name_prefix_problem, job_name_problem
 
@@ -61,7 +61,8 @@ OVERRIDE_KEYS = (
 # allowedOverrides, inputLocations, parentPrefixes and newDataBucket describe the input
 # policy (input_policy.py).
 SETTINGS_KEYS = ("jobNamePrefix", "trainingJobLimit", "failedParentPolicy", "newDataChannels",
-                 "allowedOverrides", "inputLocations", "parentPrefixes", "newDataBucket")
+                 "allowedOverrides", "inputLocations", "parentPrefixes", "newDataBucket", "newDataPrefix",
+                 "explainForeignParents")
 # Generated names are "<prefix>-<suffix>", the suffix in base 36 (SageMaker names are
 # case-insensitive: ARNs are lowercased), at least 13 characters = 67 bits.
 _SUFFIX_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -545,12 +546,45 @@ def plan(event: Any, describe: Describe) -> dict[str, Any]:
         )
     except WarmStartValidationError as error:
         found = [v for v in error.violations if not _undescribed(v, described)]
+        if not _explains_foreign_parents(event.get("settings")):
+            found = [_without_foreign_configuration(v, prefix) for v in found]
         raise WarmStartValidationError(_unique(violations + found), error.report) from None
     violations.extend(state_size_violations(run_input=overrides, static_request=event["request"],
                                             planned_request=request, report=report))
     if violations:
         raise WarmStartValidationError(_unique(violations), report)
     return {"request": request, "report": report}
+
+
+# Violations whose message quotes the parent's configuration (image, data URIs,
+# hyperparameter names, fields), and what each says without it.
+_CONFIGURATION_CODES = {
+    "ALGORITHM_CHANGED": "its training image or algorithm differs from the new job's",
+    "DATA_CHANGED": "its input data channels or URIs differ from the new job's",
+    "HYPERPARAMETER_SET_MISMATCH": "its set of hyperparameter names differs from the new job's",
+    "HYPERPARAMETER_TYPE_CHANGED": "a hyperparameter has another type in it than in the new job",
+    "OBJECTIVE_MISMATCH": "its objective metric differs from the new job's",
+    "IMMUTABLE_FIELD_CHANGED": "a TrainingJobDefinition field that may not change differs from it",
+    "TOO_MANY_CHANGES": "the new job changes more than 10 of its hyperparameters (tunable to static and values)",
+}
+
+
+def _explains_foreign_parents(settings: Any) -> bool:
+    """The command line (run by the account's owner) sees every detail; a pipeline,
+    whose execution input anyone with StartExecution writes, does not."""
+    return isinstance(settings, Mapping) and settings.get("explainForeignParents") is True
+
+
+def _without_foreign_configuration(violation: Violation, prefix: str) -> Violation:
+    """``violation`` without the parent's configuration when the parent is not one of the
+    pipeline's own jobs: whoever starts an execution must not read other jobs through
+    the error cause (DESIGN.md, "Trust model")."""
+    summary = _CONFIGURATION_CODES.get(violation.code)
+    if summary is None or violation.parent is None or in_name_space(violation.parent, prefix):
+        return violation
+    return Violation(violation.code, f"parent {text(violation.parent)}: {summary}; its configuration is not echoed "
+                     f"(it is not one of this pipeline's jobs, {prefix}-*): run `warm-start-tuning check` with "
+                     "credentials for the details", violation.parent)
 
 
 def _undescribed(violation: Violation, described: Mapping[str, Any]) -> bool:

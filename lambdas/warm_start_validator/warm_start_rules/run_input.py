@@ -110,8 +110,10 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
     parents = run_input.get("parents") if mode == "input" else defaults.get("parents")
     if mode == "input":
         violations.extend(policy.parent_violations(parents))
-    if mode in ("input", "defaults"):
-        violations.extend(name_is_parent_violations(run_input.get("tuningJobName"), parents))
+    if mode in ("input", "defaults", "resume"):
+        # A resumed job is the run's only parent: it may not be the new job's name either.
+        named = [resume] if mode == "resume" else parents
+        violations.extend(name_is_parent_violations(run_input.get("tuningJobName"), named))
     warm_start_type = run_input.get("warmStartType")
     if warm_start_type is None:
         # A resume continues the same search: same data and algorithm, whatever the default.

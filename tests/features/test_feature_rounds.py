@@ -41,7 +41,7 @@ def test_three_rounds_chain_their_jobs_and_stop_at_the_round_limit(engine: Local
     assert result.output["tuningJobName"] == names[-1]
     assert result.output["parents"] == [names[1]]
     assert result.output["selection"]["mode"] == "defaults"
-    # Three jobs, named deterministically: the execution's name, then "-round-<n>".
+    # Three jobs, named deterministically: the execution's name, then "/round-<n>".
     assert sorted(engine.sagemaker.jobs) == sorted(["rounds-parent", *names])
 
 
@@ -62,7 +62,7 @@ def test_rounds_stop_when_the_improvement_is_below_the_threshold(engine: LocalEn
 
 
 def test_each_round_job_name_is_the_same_on_a_rerun_of_the_same_execution(engine: LocalEngine, synthesized) -> None:
-    """Names come from '<execution name>-round-<n>': deterministic, so a retried create
+    """Names come from '<execution name>/round-<n>': deterministic, so a retried create
     attaches to the round's job instead of starting a second one."""
     engine.sagemaker.add_tuning_job("rounds-parent")
     arn = synthesized.deploy(engine, synthesized.features.rounds)
@@ -78,7 +78,7 @@ def test_each_round_job_name_is_the_same_on_a_rerun_of_the_same_execution(engine
     assert len(validate_names) == 3
     from warm_start_tuning.rules import tuning_job_name
 
-    expected = [tuning_job_name("rounds", n) for n in ("same-name", "same-name-round-1", "same-name-round-2")]
+    expected = [tuning_job_name("rounds", n) for n in ("same-name", "same-name/round-1", "same-name/round-2")]
     assert [r["tuningJobName"] for r in first.output["rounds"]] == expected
 
 

@@ -224,7 +224,7 @@ def test_rounds_loop_back_to_the_validation(template, features):
     assert states["NextRound"]["Next"] == "NextRoundName"
     assert states["NextRound"]["Parameters"]["parents.$"] == "$.decision.next.parents"
     assert states["NextRoundName"]["Parameters"]["executionName.$"] == (
-        "States.Format('{}-round-{}', $$.Execution.Name, $.decision.round)"
+        "States.Format('{}/round-{}', $$.Execution.Name, $.decision.round)"
     )
     assert states["NextRoundName"]["Next"] == "ValidateWarmStart"
     assert states["Result"]["Parameters"]["rounds.$"] == "$.decision.rounds"

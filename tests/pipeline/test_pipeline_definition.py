@@ -127,9 +127,12 @@ def test_validation_errors_are_caught_into_fail_states(states):
         assert catch == {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": target}
 
 
-def test_validate_gets_execution_name_and_defaulted_run(states):
+def test_validate_gets_the_run_key_and_defaulted_run(states):
     payload = states["ValidateWarmStart"]["Parameters"]["Payload"]
-    assert payload["executionName.$"] == "$$.Execution.Name"
+    # The run key (the execution name, or a trigger event's identity) seeds the job name.
+    assert payload["executionName.$"] == "$.run.runKey"
+    assert payload["runKey.$"] == "$.run.runKey"
+    assert states["PrepareRun"]["Parameters"]["Payload"]["executionName.$"] == "$$.Execution.Name"
     assert payload["parents.$"] == "$.run.parents"
     assert payload["warmStartType.$"] == "$.run.warmStartType"
     assert payload["overrides.$"] == "$.run.overrides"
@@ -180,7 +183,7 @@ def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
     assert owner["Parameters"]["Payload"] == {
         "action": "checkOwner",
         "jobName.$": "$.validation.request.HyperParameterTuningJobName",
-        "runKey.$": "$$.Execution.Name",
+        "runKey.$": "$.run.runKey",
     }
     assert states["OwnJob?"]["Choices"] == [{"Variable": "$.owner.owned", "BooleanEquals": True, "Next": "ExistingJobName"}]
     assert states["OwnJob?"]["Default"] == "TuningJobNameConflict"

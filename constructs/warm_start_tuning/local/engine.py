@@ -69,6 +69,11 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
    "ValidationException", message)`` makes SageMaker refuse a create with its own
    message, as it does for a request that passes this library's rules but not its own
    (see README, rule table: the readings that are a choice).
+9. **At-least-once event delivery**: ``LocalEngine(event_deliveries=2)`` makes
+   :meth:`LocalEngine.deliver` start each rule target twice per event, each execution
+   under its own generated name (EventBridge targets cannot name the execution).
+   Source: S3 developer guide, "Amazon S3 Event Notifications" ("delivered at least
+   once"); EventBridge user guide, targets ("at least once").
 """
 
 from __future__ import annotations
@@ -195,7 +200,12 @@ class LocalEngine:
         default_tuning_status_path: StatusPath = (("InProgress", 1800.0), ("Completed", None)),
         stack_name: str = "local",
         quiet: bool = True,
+        event_deliveries: int = 1,
     ) -> None:
+        if isinstance(event_deliveries, bool) or not isinstance(event_deliveries, int) or event_deliveries < 1:
+            raise ValueError(f"event_deliveries must be an int >= 1, got {event_deliveries!r}")
+        #: How many times :meth:`deliver` starts a rule target per event (at-least-once).
+        self.event_deliveries = event_deliveries
         if sync_output not in SYNC_OUTPUTS:
             raise ValueError(f"sync_output must be one of {SYNC_OUTPUTS}, got {sync_output!r}")
         self.region = region
@@ -499,6 +509,16 @@ class LocalEngine:
         )
         self._executions.append(response["executionArn"])
         return response["executionArn"]
+
+    def deliver(self, state_machine_arn: str, target: Mapping[str, Any], event: Mapping[str, Any]) -> list[str]:
+        """Deliver ``event`` to a rule's Step Functions ``target`` (a template's
+        ``Targets`` entry) as EventBridge does: ``event_deliveries`` times (at least
+        once), each a StartExecution with the target's input and a name of EventBridge's
+        choosing. The execution ARNs."""
+        from .eventbridge import target_input
+
+        execution_input = target_input(target, event)
+        return [self.start_execution(state_machine_arn, execution_input) for _ in range(self.event_deliveries)]
 
     def run(
         self,

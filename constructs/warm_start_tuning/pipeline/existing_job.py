@@ -1,6 +1,7 @@
 """Attach to a tuning job that already exists instead of failing or creating a second one.
 
-Job names are derived from the execution name, so a create step that is retried after
+Job names are derived from the run key (the execution name, or a trigger event's
+identity), so a duplicated trigger event computes the same name, and a create step that is retried after
 SageMaker already accepted the first attempt (a lost response, a throttled poll) gets
 "already exists" instead of a second job. The run then waits for that job like for a
 parent and reports it, exactly as if the first attempt had been seen through.
@@ -31,6 +32,8 @@ NAME_CONFLICT_ERROR = "TuningJobNameConflict"
 # validation, access denied, a limit, throttling after retries): no job ran.
 TUNING_JOB_NOT_CREATED_ERROR = "TuningJobNotCreated"
 JOB_NAME_PATH = "$.validation.request.HyperParameterTuningJobName"
+# The run key the prepare step derived (the execution name, or a trigger event's identity).
+RUN_KEY_PATH = "$.run.runKey"
 
 # A tuning job may run for weeks; polling it hourly at most keeps the worst case small
 # enough to sit beside a 30-day parent wait in one history.
@@ -118,7 +121,7 @@ def attach_to_existing_job(
         payload={
             "action": "checkOwner",
             "jobName": sfn.JsonPath.string_at(JOB_NAME_PATH),
-            "runKey": sfn.JsonPath.execution_name,
+            "runKey": sfn.JsonPath.string_at(RUN_KEY_PATH),
         },
         result_fields=("owned",),
         result_path="$.owner",

@@ -24,6 +24,7 @@ from .existing_job import (
     CREATE_ERRORS,
     JOB_NAME_PATH,
     NOT_CREATED_ERRORS,
+    RUN_KEY_PATH,
     RETRYABLE_CREATE_ERRORS,
     EXISTING_JOB_EVENTS,
     EXISTING_JOB_POLL,
@@ -304,13 +305,16 @@ class WarmStartTuning(sfn.StateMachineFragment):
             {
                 "action": "prepare",
                 "input": sfn.JsonPath.object_at("$.input"),
+                # The run key is the execution name unless a trigger wrote the event's identity.
+                "executionName": sfn.JsonPath.execution_name,
                 "defaults": {"parents": list(parents or []), "warmStartType": wst},
                 "request": request,
                 "settings": settings,
             },
             # selection: how the parents were chosen (input, defaults, automatic, resume) and why;
-            # request: the static request, handed on so that the template holds it once.
-            result_fields=("parents", "warmStartType", "overrides", "selection", "request"),
+            # request: the static request, handed on so that the template holds it once;
+            # runKey: the job's owner and name seed (a duplicated trigger event: the same).
+            result_fields=("parents", "warmStartType", "overrides", "selection", "request", "runKey"),
             result_path="$.run",
         )
         prepare.add_catch(validation_failed("InvalidRunInput"), errors=[VALIDATION_ERROR], result_path="$.error")
@@ -337,12 +341,13 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 "overrides": sfn.JsonPath.object_at("$.run.overrides"),
                 # The job's run-key tag: a create that finds its name taken attaches only
                 # to a job with this run's key.
-                "runKey": sfn.JsonPath.execution_name,
-                # Rounds name each round's job after "<execution name>-round-<n>".
+                "runKey": sfn.JsonPath.string_at(RUN_KEY_PATH),
+                # The job name's seed: the run key; rounds name each round's job after
+                # "<run key>-round-<n>".
                 "executionName": (
                     sfn.JsonPath.string_at(f"{ROUND_STATE_PATH}.executionName")
                     if rounds is not None
-                    else sfn.JsonPath.execution_name
+                    else sfn.JsonPath.string_at(RUN_KEY_PATH)
                 ),
                 "settings": settings,
             },

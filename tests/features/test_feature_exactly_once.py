@@ -1,0 +1,116 @@
+"""Exactly-once runs under AWS's semantics (issue 9): at-least-once trigger delivery,
+Lambda failures under AWS's error names, refused creates, a failing completion event.
+
+One small stack of its own (module scope): a new-data pipeline without the run lock
+(the case where a duplicated event would otherwise create a second job) and a plain
+pipeline with the completion event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("moto", reason="the local engine needs the dev extra (moto)")
+
+from aws_cdk import Duration, RemovalPolicy, Stack  # noqa: E402
+from aws_cdk import aws_s3 as s3  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from cdk_helpers import new_app  # noqa: E402
+from warm_start_tuning import NewDataTrigger, WarmStartTuningPipeline, WarmStartType  # noqa: E402
+from warm_start_tuning.local import LocalEngine  # noqa: E402
+from warm_start_tuning.local.eventbridge import s3_object_created_event  # noqa: E402
+from warm_start_tuning.local.simulated_jobs import default_tuning_request  # noqa: E402
+
+
+class _Stacks:
+    def __init__(self) -> None:
+        app = new_app()
+        stack = Stack(app, "ExactlyOnce")
+        request = default_tuning_request()
+        common = {
+            "tuning_job_config": request["HyperParameterTuningJobConfig"],
+            "training_job_definition": request["TrainingJobDefinition"],
+            "parent_poll_interval": Duration.minutes(1),
+        }
+        self.bucket = s3.Bucket(stack, "Data", enforce_ssl=True, removal_policy=RemovalPolicy.RETAIN)
+        self.new_data = WarmStartTuningPipeline(
+            stack,
+            "NewDataUnlocked",
+            warm_start_type=WarmStartType.TRANSFER_LEARNING,
+            job_name_prefix="batch",
+            parents=["batch-parent"],
+            new_data_trigger=NewDataTrigger(self.bucket, "incoming/", ["train", "validation"]),
+            max_concurrent_runs=None,
+            **common,
+        )
+        self.plain = WarmStartTuningPipeline(
+            stack,
+            "Plain",
+            warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+            job_name_prefix="plain",
+            parents=["plain-parent"],
+            max_concurrent_runs=None,
+            **common,
+        )
+        app.synth()
+        self.stack = stack
+        self.template = Template.from_stack(stack).to_json()
+
+    def logical_id(self, construct: Any) -> str:
+        return self.stack.resolve(self.stack.get_logical_id(construct.node.default_child))
+
+    def deploy(self, engine: LocalEngine, pipeline: WarmStartTuningPipeline) -> str:
+        return engine.deploy(self.template, state_machine=self.logical_id(pipeline.state_machine))
+
+    def rule_target(self, pipeline: WarmStartTuningPipeline) -> dict:
+        (target,) = self.template["Resources"][self.logical_id(pipeline.new_data_rule)]["Properties"]["Targets"]
+        return target
+
+
+@pytest.fixture(scope="module")
+def stacks() -> _Stacks:
+    return _Stacks()
+
+
+@pytest.fixture
+def engine() -> Iterator[LocalEngine]:
+    with LocalEngine(time_scale=math.inf) as running:
+        yield running
+
+
+def _created(engine: LocalEngine) -> set[str]:
+    return {name for operation, name in engine.sagemaker.calls if operation == "CreateHyperParameterTuningJob"}
+
+
+def _bucket_name(engine: LocalEngine, arn: str) -> str:
+    import re
+
+    definition = engine.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"]
+    (name,) = set(re.findall(r'"newDataBucket"\s*:\s*"([^"]+)"', definition))
+    return name
+
+
+# --- 3. idempotent triggers --------------------------------------------------------------
+
+
+def test_one_event_delivered_twice_at_once_creates_one_job(stacks: _Stacks) -> None:
+    """Without the lock both deliveries run at the same time: one job, both runs report it
+    (the second create finds the first one's job, which carries the same run key).
+    On main each execution named its job after itself: two jobs on one batch."""
+    with LocalEngine(time_scale=math.inf, event_deliveries=2) as engine:
+        engine.sagemaker.add_tuning_job("batch-parent")
+        seeded = _created(engine)
+        arn = stacks.deploy(engine, stacks.new_data)
+        event = s3_object_created_event(_bucket_name(engine, arn), "incoming/2024-06-02/_SUCCESS")
+        executions = engine.deliver(arn, stacks.rule_target(stacks.new_data), event)
+        assert len(executions) == 2
+        results = [engine.wait(execution) for execution in executions]
+
+        assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"], [r.cause for r in results]
+        names = {r.output["tuningJobName"] for r in results}
+        assert len(names) == 1 and _created(engine) - seeded == names

@@ -42,7 +42,9 @@ def test_a_completed_run_puts_an_event_with_the_best_training_job(engine: LocalE
     (event,) = _received(engine, queue_url)
     assert event["source"] == "warm-start-tuning"
     assert event["detail-type"] == "Warm-start tuning job completed"
-    # The detail is the execution output; the output is not the PutEvents response.
+    # The detail is the result; the output is the result and that it was published, not
+    # the PutEvents response.
+    assert result.output.pop("completionEvent") == {"published": True}
     assert event["detail"] == result.output
     assert event["detail"]["bestTrainingJob"]["TrainingJobName"].startswith(result.output["tuningJobName"])
     assert "FailedEntryCount" not in result.output and "Entries" not in result.output

@@ -114,3 +114,86 @@ def test_one_event_delivered_twice_at_once_creates_one_job(stacks: _Stacks) -> N
         assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"], [r.cause for r in results]
         names = {r.output["tuningJobName"] for r in results}
         assert len(names) == 1 and _created(engine) - seeded == names
+
+
+# --- 5. every failure named -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("error_type", ["Sandbox.Timedout", "Runtime.ExitError", "Lambda.Unknown"])
+@pytest.mark.parametrize("action", ["prepare", "poll", "validate"])
+def test_a_lambda_runtime_failure_ends_in_validator_failed_creating_nothing(
+    stacks: _Stacks, engine: LocalEngine, error_type: str, action: str
+) -> None:
+    """A function that times out, crashes or fails unnamed: ValidatorFailed, with Lambda's
+    error in the cause, and no job. On main these ended under the raw Lambda name."""
+    engine.sagemaker.add_tuning_job("plain-parent")
+    seeded = _created(engine)
+    arn = stacks.deploy(engine, stacks.plain)
+    engine.lambdas.inject_failure(error_type, action=action)
+
+    result = engine.run(arn, {})
+
+    assert (result.status, result.error) == ("FAILED", "ValidatorFailed"), result.cause
+    assert result.cause_json()["errorType"] == error_type
+    assert _created(engine) == seeded
+
+
+def test_lambda_service_errors_exhausting_their_retries_end_in_validator_failed(stacks: _Stacks, engine: LocalEngine) -> None:
+    engine.sagemaker.add_tuning_job("plain-parent")
+    arn = stacks.deploy(engine, stacks.plain)
+    # The validate step's describes are throttled on every attempt: the handler lets
+    # ClientError through for the Retry, and after it the run is ValidatorFailed.
+    engine.sagemaker.inject_throttling("DescribeHyperParameterTuningJob", times=1000, job_name="plain-parent")
+    result = engine.run(arn, {"parents": ["plain-parent"]})
+    assert (result.status, result.error) == ("FAILED", "ValidatorFailed"), (result.error, result.cause)
+
+
+def test_a_throttled_create_ends_in_tuning_job_not_created(stacks: _Stacks, engine: LocalEngine) -> None:
+    """Throttled on every attempt: no job exists, so not TuningJobFailed."""
+    engine.sagemaker.add_tuning_job("plain-parent")
+    arn = stacks.deploy(engine, stacks.plain)
+    engine.sagemaker.inject_throttling("CreateHyperParameterTuningJob", times=1000)
+
+    result = engine.run(arn, {})
+
+    assert (result.status, result.error) == ("FAILED", "TuningJobNotCreated"), (result.error, result.cause)
+    assert _existing(engine) == ["plain-parent"]
+
+
+def _existing(engine: LocalEngine) -> list[str]:
+    listed = engine.client("sagemaker").list_hyper_parameter_tuning_jobs(MaxResults=100)
+    return [job["HyperParameterTuningJobName"] for job in listed["HyperParameterTuningJobSummaries"]]
+
+
+def test_a_completion_event_that_fails_leaves_the_completed_run_succeeded(stacks: _Stacks, engine: LocalEngine) -> None:
+    """EventBridge fails every attempt after the job completed: the run is SUCCEEDED with
+    its result and says the event was not published. On main the run FAILED."""
+    engine.sagemaker.add_tuning_job("plain-parent")
+    arn = stacks.deploy(engine, stacks.plain)
+    engine.fail_put_events(times=100)
+
+    result = engine.run(arn, {})
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output["status"] == "Completed" and result.output["tuningJobName"].startswith("plain-")
+    event = result.output["completionEvent"]
+    assert event["published"] is False and event["error"] == "EventBridge.FailedEntry"
+    # Retried first: the state ran its 1 + 3 attempts.
+    assert len(result.events("TaskFailed")) == 4
+
+
+def test_a_published_completion_event_is_reported(stacks: _Stacks, engine: LocalEngine) -> None:
+    engine.sagemaker.add_tuning_job("plain-parent")
+    arn = stacks.deploy(engine, stacks.plain)
+    result = engine.run(arn, {})
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output["completionEvent"] == {"published": True}
+
+
+def test_the_not_published_alarm_counts_the_state_of_that_name(stacks: _Stacks) -> None:
+    filters = {k: v for k, v in stacks.template["Resources"].items() if v["Type"] == "AWS::Logs::MetricFilter"}
+    patterns = [f["Properties"]["FilterPattern"] for f in filters.values()]
+    assert patterns and all('"CompletionEventNotPublished"' in p and "PassStateEntered" in p for p in patterns)
+    alarms = [a["Properties"] for a in stacks.template["Resources"].values() if a["Type"] == "AWS::CloudWatch::Alarm"]
+    metric_names = {f["Properties"]["MetricTransformations"][0]["MetricName"] for f in filters.values()}
+    assert metric_names <= {a.get("MetricName") for a in alarms}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from warm_start_tuning.validator.invoke import VALIDATOR_FAILURE_ERRORS
+
 import pytest
 from aws_cdk.assertions import Match, Template
 
@@ -117,14 +119,20 @@ def test_fail_states_carry_design_error_names(states):
         "TuningJobFailed",
         "TuningJobNameConflict",
         "TuningJobNotCreated",
+        "ValidatorFailed",
     }
     assert all("CausePath" in state for state in fails.values())
 
 
 def test_validation_errors_are_caught_into_fail_states(states):
     for name, target in (("PrepareRun", "InvalidRunInput"), ("ValidateWarmStart", "WarmStartValidationError")):
-        (catch,) = states[name]["Catch"]
+        # The rejection first, then every other failure of the Lambda: ValidatorFailed.
+        catch, failed = states[name]["Catch"]
         assert catch == {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": target}
+        assert failed == {"ErrorEquals": VALIDATOR_FAILURE_ERRORS, "ResultPath": "$.error", "Next": f"{name}Failed"}
+        assert states[f"{name}Failed"] == {"Type": "Fail", "Error": "ValidatorFailed", "CausePath": "$.error.Cause"}
+    for name in ("Sandbox.Timedout", "Runtime.ExitError", "Lambda.Unknown", "Lambda.ClientExecutionTimeoutException"):
+        assert name in VALIDATOR_FAILURE_ERRORS
 
 
 def test_validate_gets_the_run_key_and_defaulted_run(states):

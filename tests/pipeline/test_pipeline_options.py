@@ -7,6 +7,8 @@ they run is in tests/features/.
 
 from __future__ import annotations
 
+from warm_start_tuning.validator.invoke import VALIDATOR_FAILURE_ERRORS
+
 import json
 
 import pytest
@@ -214,7 +216,8 @@ def test_rounds_loop_back_to_the_validation(template, features):
     }
     assert decide["ResultPath"] == "$.decision"
     assert decide["Catch"] == [
-        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidRoundDecision"}
+        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidRoundDecision"},
+        {"ErrorEquals": VALIDATOR_FAILURE_ERRORS, "ResultPath": "$.error", "Next": "DecideNextRoundFailed"},
     ]
     assert states["InvalidRoundDecision"]["Error"] == "WarmStartValidationError"
     assert states["AnotherRound?"]["Choices"] == [
@@ -288,8 +291,14 @@ def test_the_completion_event_follows_the_result_and_keeps_the_output(template, 
     assert publish["Parameters"] == {
         "Entries": [{"Detail.$": "$", "DetailType": "Warm-start tuning job completed", "Source": "warm-start-tuning"}]
     }
-    assert publish["ResultPath"] is None
+    # The output is the result and whether its event was published.
+    assert publish["ResultPath"] == "$.completionEvent"
+    assert publish["ResultSelector"] == {"published": True}
     assert publish["End"] is True
+    assert publish["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.completionEvent", "Next": "CompletionEventNotPublished"}
+    ]
+    assert states["CompletionEventNotPublished"]["End"] is True
     (put,) = [s for s in role_statements(template, features.automatic) if s["Action"] == "events:PutEvents"]
     assert ":event-bus/default" in json.dumps(put["Resource"])
     unlocked = states_of(template, features.unlocked)

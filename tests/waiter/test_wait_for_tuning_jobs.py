@@ -7,6 +7,8 @@ accumulated waits reach the timeout, and the events AWS writes for each state.
 
 from __future__ import annotations
 
+from warm_start_tuning.validator.invoke import VALIDATOR_FAILURE_ERRORS
+
 import dataclasses
 import re
 
@@ -327,7 +329,8 @@ def test_poll_retries_lambda_and_aws_api_errors_only(states):
 
 def test_poll_catches_a_malformed_job_list_into_its_fail_state(states):
     assert states["PollParentJobs"]["Catch"] == [
-        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidTuningJobList"}
+        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidTuningJobList"},
+        {"ErrorEquals": VALIDATOR_FAILURE_ERRORS, "ResultPath": "$.error", "Next": "PollParentJobsFailed"},
     ]
 
 
@@ -378,6 +381,7 @@ def test_the_fragment_ends_in_a_pass_that_continues_the_workflow(states):
         "AllParentJobsTerminal?",
         "WaitBeforeNextPoll",
         "ParentTuningJobNotFound",
+        "PollParentJobsFailed",
         "ParentWaitTimeout",
         "InvalidTuningJobList",
         "ParentJobsTerminal",

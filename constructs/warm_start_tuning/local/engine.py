@@ -74,6 +74,15 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
    under its own generated name (EventBridge targets cannot name the execution).
    Source: S3 developer guide, "Amazon S3 Event Notifications" ("delivered at least
    once"); EventBridge user guide, targets ("at least once").
+10. **Lambda functions that fail as functions do**: ``engine.lambdas.inject_failure(
+    "Sandbox.Timedout" | "Runtime.ExitError" | "Lambda.Unknown")`` makes an invocation
+    fail like a function that timed out, whose runtime exited (out of memory, a crash),
+    or whose failure Lambda could not name, under the error names Step Functions gives
+    them. Source: Step Functions developer guide, "Handling errors" (Lambda error names);
+    Lambda developer guide, "Invoke" (function errors).
+11. **EventBridge entries that fail**: ``engine.fail_put_events(times)`` answers PutEvents
+    with ``InternalFailure`` entries (``EventBridge.FailedEntry`` in Step Functions).
+    Source: EventBridge API reference, PutEvents (FailedEntryCount, per-entry ErrorCode).
 """
 
 from __future__ import annotations
@@ -509,6 +518,11 @@ class LocalEngine:
         )
         self._executions.append(response["executionArn"])
         return response["executionArn"]
+
+    def fail_put_events(self, times: int = 1) -> None:
+        """Make the next ``times`` EventBridge PutEvents calls fail every entry
+        (``InternalFailure``; Step Functions reports ``EventBridge.FailedEntry``)."""
+        self._hooks.put_events_failures += times
 
     def deliver(self, state_machine_arn: str, target: Mapping[str, Any], event: Mapping[str, Any]) -> list[str]:
         """Deliver ``event`` to a rule's Step Functions ``target`` (a template's

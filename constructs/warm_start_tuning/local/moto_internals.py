@@ -194,6 +194,7 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ("moto.sagemaker.models", "SageMakerModelBackend.create_endpoint_config", None),
     ("moto.sagemaker.models", "sagemaker_backends", None),
     ("moto.core", "DEFAULT_ACCOUNT_ID", None),
+    ("moto.events.models", "EventsBackend.put_events", None),
     (
         "moto.sagemaker.models",
         "HyperParameterTuningJob.__init__",
@@ -306,6 +307,9 @@ class Hooks:
     #: The identity policy of each state machine's role (by state machine ARN), when the
     #: template defines it: the simulated SageMaker refuses what it does not allow.
     policies: dict[str, RolePolicy] = field(default_factory=dict)
+    #: PutEvents calls still to fail (each entry answered with ``InternalFailure``, as
+    #: EventBridge does for an entry it could not take): see LocalEngine.fail_put_events.
+    put_events_failures: int = 0
 
 
 _ACTIVE: Hooks | None = None
@@ -1054,6 +1058,26 @@ def _install_aws_sdk_names() -> None:
 # --- install / uninstall ------------------------------------------------------------------
 
 
+# --- 8. EventBridge: entries it could not take ------------------------------------------
+
+
+def _install_events(hooks: Hooks) -> None:
+    """PutEvents answers every entry with ``InternalFailure`` while
+    ``hooks.put_events_failures`` > 0 (the call succeeds, FailedEntryCount > 0: Step
+    Functions' ``EventBridge.FailedEntry``), as EventBridge does for entries it fails."""
+    backend = _resolve("moto.events.models", "EventsBackend")
+    original = backend.put_events
+
+    @functools.wraps(original)
+    def put_events(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if hooks.put_events_failures > 0:
+            hooks.put_events_failures -= 1
+            return [{"ErrorCode": "InternalFailure", "ErrorMessage": "Internal service error"} for _ in events]
+        return original(self, events)
+
+    _patch(backend, "put_events", put_events)
+
+
 def install(hooks: Hooks) -> None:
     """Apply every patch (process-wide; one engine at a time)."""
     global _ACTIVE
@@ -1070,6 +1094,7 @@ def install(hooks: Hooks) -> None:
             _install_output_fixes(hooks)
             _install_aws_sdk_names()
             _install_error_matching()
+            _install_events(hooks)
         except BaseException:
             _restore()
             _ACTIVE = None

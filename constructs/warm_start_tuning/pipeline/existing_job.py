@@ -125,11 +125,7 @@ def attach_to_existing_job(
         },
         result_fields=("owned",),
         result_path="$.owner",
-    )
-    check_owner.add_catch(
-        sfn.Fail(scope, "InvalidOwnerCheck", error=VALIDATION_ERROR, cause_path="$.error.Cause"),
-        errors=[VALIDATION_ERROR],
-        result_path="$.error",
+        rejected=sfn.Fail(scope, "InvalidOwnerCheck", error=VALIDATION_ERROR, cause_path="$.error.Cause"),
     )
     conflict = sfn.Fail(
         scope,

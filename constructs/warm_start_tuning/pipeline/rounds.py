@@ -145,7 +145,12 @@ def start_rounds(scope: Construct) -> sfn.Pass:
 
 
 def decide_next_round(
-    scope: Construct, *, function: lambda_.IFunction, rounds: WarmStartRounds, training_job_limit: int
+    scope: Construct,
+    *,
+    function: lambda_.IFunction,
+    rounds: WarmStartRounds,
+    training_job_limit: int,
+    rejected: Optional[sfn.IChainable] = None,
 ) -> tasks.LambdaInvoke:
     """The nextRound action: record the finished round, decide whether to go on."""
     return invoke_validator(
@@ -169,6 +174,7 @@ def decide_next_round(
         },
         result_fields=("continue", "reason", "rounds", "round", "next"),
         result_path=DECISION_PATH,
+        rejected=rejected,
     )
 
 

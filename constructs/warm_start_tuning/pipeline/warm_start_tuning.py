@@ -316,8 +316,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             # runKey: the job's owner and name seed (a duplicated trigger event: the same).
             result_fields=("parents", "warmStartType", "overrides", "selection", "request", "runKey"),
             result_path="$.run",
+            rejected=validation_failed("InvalidRunInput"),
         )
-        prepare.add_catch(validation_failed("InvalidRunInput"), errors=[VALIDATION_ERROR], result_path="$.error")
 
         self.wait = WaitForTuningJobs(
             self,
@@ -353,8 +353,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             },
             result_fields=("request", "report"),
             result_path="$.validation",
+            rejected=validation_failed(VALIDATION_ERROR),
         )
-        validate.add_catch(validation_failed(VALIDATION_ERROR), errors=[VALIDATION_ERROR], result_path="$.error")
 
         self.create_task = SageMakerCreateHyperParameterTuningJob(
             self,
@@ -427,10 +427,11 @@ class WarmStartTuning(sfn.StateMachineFragment):
         first_validation: sfn.IChainable = validate
         if rounds is not None:
             decide = decide_next_round(
-                self, function=self.validator.function, rounds=rounds, training_job_limit=training_job_limit
-            )
-            decide.add_catch(
-                validation_failed("InvalidRoundDecision"), errors=[VALIDATION_ERROR], result_path="$.error"
+                self,
+                function=self.validator.function,
+                rounds=rounds,
+                training_job_limit=training_job_limit,
+                rejected=validation_failed("InvalidRoundDecision"),
             )
             job_done = decide
             decide.next(another_round(self, next_round_start=next_round(self, validate), done=result))
@@ -465,7 +466,14 @@ class WarmStartTuning(sfn.StateMachineFragment):
         self._ends = [with_overall, without_overall]
 
     def _lambda_step(
-        self, state_id: str, comment: str, payload: dict, *, result_fields: Sequence[str], result_path: str
+        self,
+        state_id: str,
+        comment: str,
+        payload: dict,
+        *,
+        result_fields: Sequence[str],
+        result_path: str,
+        rejected: sfn.IChainable,
     ) -> tasks.LambdaInvoke:
         return invoke_validator(
             self,
@@ -475,6 +483,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
             payload=payload,
             result_fields=result_fields,
             result_path=result_path,
+            rejected=rejected,
         )
 
     @property

@@ -197,3 +197,18 @@ def test_the_not_published_alarm_counts_the_state_of_that_name(stacks: _Stacks) 
     alarms = [a["Properties"] for a in stacks.template["Resources"].values() if a["Type"] == "AWS::CloudWatch::Alarm"]
     metric_names = {f["Properties"]["MetricTransformations"][0]["MetricName"] for f in filters.values()}
     assert metric_names <= {a.get("MetricName") for a in alarms}
+
+
+@pytest.mark.parametrize("status", ["Deleting", "DeleteFailed"])
+def test_a_parent_being_deleted_ends_the_run_at_once(stacks: _Stacks, engine: LocalEngine, status: str) -> None:
+    """Deleting and DeleteFailed never become terminal: the run ends at the first poll
+    with ParentTuningJobNotFound, not after the 7-day parent wait. On main it polled
+    until ParentWaitTimeout."""
+    engine.sagemaker.add_tuning_job("plain-parent", status_path=[(status, 30 * 86400.0), ("Failed", None)])
+    arn = stacks.deploy(engine, stacks.plain)
+
+    result = engine.run(arn, {})
+
+    assert (result.status, result.error) == ("FAILED", "ParentTuningJobNotFound"), result.cause
+    assert "plain-parent" in result.cause and "being deleted" in result.cause
+    assert result.duration_s is not None and result.duration_s < 3600

@@ -357,7 +357,7 @@ def test_fail_states_have_the_design_error_names_and_causes(states):
     assert states["ParentTuningJobNotFound"] == {
         "Type": "Fail",
         "Error": "ParentTuningJobNotFound",
-        "CausePath": "States.Format('Tuning job(s) not found: {}', States.JsonToString($.wait.missing))",
+        "CausePath": "States.Format('Tuning job(s) not found or being deleted: {}', States.JsonToString($.wait.missing))",
     }
     assert states["ParentWaitTimeout"] == {
         "Type": "Fail",

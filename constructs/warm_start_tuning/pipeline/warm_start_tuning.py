@@ -54,6 +54,9 @@ from .rounds import (
     start_rounds,
 )
 
+# Where a failed round keeps the completed rounds' results for the Fail state's cause.
+ROUND_FAILURE_PATH = "$.roundFailure"
+
 # Fixed steps around the wait: the input Pass, prepare and validate (Lambda tasks), create
 # (.sync task, which also writes a few more events while SageMaker runs), the Describe of
 # the finished job, the result Choice + Pass, execution started/succeeded, and the path
@@ -371,10 +374,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             # Only the end of the job matters here: DescribeTuningJob reads it.
             result_path=sfn.JsonPath.DISCARD,
         )
-        failed = sfn.Fail(self, TUNING_JOB_FAILED_ERROR, error=TUNING_JOB_FAILED_ERROR, cause_path="$.error.Cause")
-        not_created = sfn.Fail(
-            self, TUNING_JOB_NOT_CREATED_ERROR, error=TUNING_JOB_NOT_CREATED_ERROR, cause_path="$.error.Cause"
-        )
+        failed = self._job_failure(TUNING_JOB_FAILED_ERROR, with_rounds=rounds is not None)
+        not_created = self._job_failure(TUNING_JOB_NOT_CREATED_ERROR, with_rounds=rounds is not None)
         describe_finished = describe_tuning_job(
             self,
             "DescribeTuningJob",
@@ -464,6 +465,32 @@ class WarmStartTuning(sfn.StateMachineFragment):
         read_input.next(prepare).next(self.wait).next(first_validation)
         validate.next(self.create_task).next(describe_finished).next(job_done)
         self._ends = [with_overall, without_overall]
+
+    def _job_failure(self, error: str, *, with_rounds: bool) -> sfn.IChainable:
+        """The Fail state of a job that failed or was not created. With rounds, the cause
+        is ``{"error": {"Error", "Cause"}, "completedRounds": [...]}``: every completed
+        round's result (job, best training job and objective) survives the failure."""
+        if not with_rounds:
+            return sfn.Fail(self, error, error=error, cause_path="$.error.Cause")
+        collect = sfn.Pass(
+            self,
+            f"{error}AfterRounds",
+            comment="Keep the completed rounds' results in the cause of the failure",
+            parameters={
+                "error": sfn.JsonPath.object_at("$.error"),
+                "completedRounds": sfn.JsonPath.list_at(f"{ROUND_STATE_PATH}.rounds"),
+            },
+            result_path=ROUND_FAILURE_PATH,
+        )
+        collect.next(
+            sfn.Fail(
+                self,
+                error,
+                error=error,
+                cause_path=sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(ROUND_FAILURE_PATH)),
+            )
+        )
+        return collect
 
     def _lambda_step(
         self,

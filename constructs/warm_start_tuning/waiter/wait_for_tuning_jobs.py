@@ -129,7 +129,7 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             not_found_error,
             error=not_found_error,
             cause_path=sfn.JsonPath.format(
-                "Tuning job(s) not found: {}",
+                "Tuning job(s) not found or being deleted: {}",
                 sfn.JsonPath.json_to_string(sfn.JsonPath.list_at(f"{result_path}.missing")),
             ),
         )

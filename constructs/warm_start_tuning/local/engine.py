@@ -83,6 +83,11 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
 11. **EventBridge entries that fail**: ``engine.fail_put_events(times)`` answers PutEvents
     with ``InternalFailure`` entries (``EventBridge.FailedEntry`` in Step Functions).
     Source: EventBridge API reference, PutEvents (FailedEntryCount, per-entry ErrorCode).
+12. **Eventually consistent ListExecutions**: ``LocalEngine(list_executions_lag_seconds=
+    30)`` leaves the executions started less than 30 simulated seconds ago out of
+    ListExecutions (the caller itself included). Source: Step Functions API reference,
+    ListExecutions ("eventually consistent"; "results are best effort and may not
+    reflect very recent updates and changes").
 """
 
 from __future__ import annotations
@@ -210,6 +215,7 @@ class LocalEngine:
         stack_name: str = "local",
         quiet: bool = True,
         event_deliveries: int = 1,
+        list_executions_lag_seconds: float = 0.0,
     ) -> None:
         if isinstance(event_deliveries, bool) or not isinstance(event_deliveries, int) or event_deliveries < 1:
             raise ValueError(f"event_deliveries must be an int >= 1, got {event_deliveries!r}")
@@ -235,6 +241,7 @@ class LocalEngine:
             lambdas=self.lambdas,
             sync_poll_seconds=sync_poll_seconds,
             sync_output=sync_output,
+            list_executions_lag_seconds=list_executions_lag_seconds,
         )
         self._quiet = quiet
         self._log_level: int | None = None
@@ -517,6 +524,7 @@ class LocalEngine:
             stateMachineArn=state_machine_arn, name=name or str(uuid.uuid4()), input=text
         )
         self._executions.append(response["executionArn"])
+        self._hooks.execution_starts[response["executionArn"]] = self.clock.now()
         return response["executionArn"]
 
     def fail_put_events(self, times: int = 1) -> None:

@@ -32,6 +32,9 @@ from warm_start_rules._access import json_int
 from warm_start_rules.codes import INVALID_REQUEST
 from warm_start_rules.errors import Violation, WarmStartValidationError
 from warm_start_rules.limits import MAX_PARENTS, TERMINAL_STATUSES
+
+# SageMaker statuses of a job that is being (or failed to be) deleted.
+GOING_AWAY_STATUSES = ("Deleting", "DeleteFailed")
 from warm_start_rules.planner import owned_by, plan
 from warm_start_rules.polling import (
     PollSettings,
@@ -241,7 +244,8 @@ def _read_poll_event(event: Any) -> tuple[list[str], int, int, PollSettings]:
 def poll_handler(event: Any, context: Any) -> dict[str, Any]:
     """One WaitForTuningJobs step: describe every job once, decide whether to wait again.
 
-    Missing jobs are listed (the state machine fails with ParentTuningJobNotFound); a
+    Missing jobs, and jobs being deleted (``Deleting``, ``DeleteFailed``: they never
+    become terminal), are listed (the state machine fails with ParentTuningJobNotFound); a
     timeout is reported, not raised, so the state machine chooses the error name.
     """
     jobs, iteration, waited, settings = _read_poll_event(event)
@@ -254,6 +258,9 @@ def poll_handler(event: Any, context: Any) -> dict[str, Any]:
             missing.append(name)
         else:
             statuses[name] = str(described.get("HyperParameterTuningJobStatus"))
+            if statuses[name] in GOING_AWAY_STATUSES:
+                # Never terminal, never a parent again: end now, not at the timeout.
+                missing.append(name)
     all_terminal = not missing and all(s in TERMINAL_STATUSES for s in statuses.values())
     is_timed_out = not all_terminal and timed_out(waited, settings)
     wait = next_wait_seconds(iteration, settings)

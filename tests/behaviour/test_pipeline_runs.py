@@ -176,7 +176,7 @@ def test_a_parent_that_does_not_exist(pipeline: Pipeline) -> None:
     result = pipeline.run({"parents": [PARENT, "imgcls-parent-gone"]})
 
     assert (result.status, result.error) == ("FAILED", "ParentTuningJobNotFound")
-    assert result.cause == 'Tuning job(s) not found: ["imgcls-parent-gone"]'
+    assert result.cause == 'Tuning job(s) not found or being deleted: ["imgcls-parent-gone"]'
     assert entered(result)[-1] == "ParentTuningJobNotFound"
     assert "ValidateWarmStart" not in entered(result)
     assert_nothing_created(pipeline, [PARENT])

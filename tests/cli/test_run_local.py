@@ -130,7 +130,7 @@ def test_no_parents_ends_in_parent_not_found(templates: Templates, capsys: pytes
 
     assert code == 1
     assert "Parents: none simulated" in out
-    assert f'FAILED: ParentTuningJobNotFound\n  Tuning job(s) not found: ["{PARENT}"]' in out
+    assert f'FAILED: ParentTuningJobNotFound\n  Tuning job(s) not found or being deleted: ["{PARENT}"]' in out
 
 
 def test_a_failing_tuning_job(templates: Templates, capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,7 +42,9 @@ def test_a_completed_run_puts_an_event_with_the_best_training_job(engine: LocalE
     (event,) = _received(engine, queue_url)
     assert event["source"] == "warm-start-tuning"
     assert event["detail-type"] == "Warm-start tuning job completed"
-    # The detail is the execution output; the output is not the PutEvents response.
+    # The detail is the result; the output is the result and that it was published, not
+    # the PutEvents response.
+    assert result.output.pop("completionEvent") == {"published": True}
     assert event["detail"] == result.output
     assert event["detail"]["bestTrainingJob"]["TrainingJobName"].startswith(result.output["tuningJobName"])
     assert "FailedEntryCount" not in result.output and "Entries" not in result.output
@@ -109,3 +111,33 @@ def test_without_the_lock_both_runs_proceed(hourly_engine: LocalEngine, synthesi
 
     assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"]
     assert len({r.output["tuningJobName"] for r in results}) == 2
+
+
+def test_listexecutions_lag_hides_just_started_executions(synthesized) -> None:
+    """The engine models ListExecutions as AWS documents it: eventually consistent."""
+    with LocalEngine(time_scale=1, list_executions_lag_seconds=30) as engine:
+        arn = engine.deploy_definition({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": True}}})
+        execution = engine.start_execution(arn, {})
+        sfn = engine.client("stepfunctions")
+        assert sfn.list_executions(stateMachineArn=arn)["executions"] == []
+        engine.clock.advance(31)
+        assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == [execution]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 9 item 1 not done: the ListExecutions lock is not exactly-once under AWS's eventually "
+    "consistent ListExecutions (a DynamoDB lease replaces it); this test must pass once it does",
+)
+def test_two_starts_at_once_with_a_lagging_listexecutions_never_run_two_jobs(synthesized) -> None:
+    with LocalEngine(time_scale=3600, list_executions_lag_seconds=30) as engine:
+        engine.sagemaker.add_tuning_job("sched-parent", status_path=[("InProgress", 3600), ("Completed", None)])
+        arn = synthesized.deploy(engine, synthesized.features.scheduled)
+        executions = [engine.start_execution(arn, {"parents": ["sched-parent"], "maxTrainingJobs": 10 + i})
+                      for i in range(2)]
+        results = [engine.wait(e, timeout_s=60) for e in executions]
+        named = {"WarmStartValidationError", "ParentTuningJobNotFound", "ParentWaitTimeout", "TuningJobFailed",
+                 "TuningJobNotCreated", "TuningJobNameConflict", "ValidatorFailed"}
+        assert all(r.status == "SUCCEEDED" or r.error in named for r in results), [(r.status, r.error) for r in results]
+        created = [r for r in results if r.status == "SUCCEEDED" and not (r.output or {}).get("skipped")]
+        assert len(created) <= 1

@@ -4,6 +4,7 @@ Created" events as EventBridge would, start a run on the new batch's URIs."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from warm_start_tuning.local import LocalEngine
@@ -71,7 +72,13 @@ def test_a_new_batch_runs_on_its_own_uris(engine: LocalEngine, synthesized) -> N
     execution_input = target_input(target, event)
     assert execution_input == {
         "warmStartType": "TransferLearning",
-        "newObject": {"bucket": bucket, "key": "incoming/2024-06-01/_SUCCESS"},
+        "newObject": {
+            "bucket": bucket,
+            "key": "incoming/2024-06-01/_SUCCESS",
+            # The event's identity: the run key of the run it starts.
+            "etag": event["detail"]["object"]["etag"],
+            "sequencer": event["detail"]["object"]["sequencer"],
+        },
     }
 
     result = engine.run(arn, execution_input)
@@ -99,3 +106,57 @@ def test_a_marker_in_another_bucket_is_refused_before_anything_waits(engine: Loc
     codes = {v["code"] for v in json.loads(json.loads(result.cause)["errorMessage"])["violations"]}
     assert codes == {"OVERRIDE_NOT_ALLOWED"}
     assert engine.sagemaker.calls[before:] == []  # nothing described, nothing created
+
+
+def _created(engine: LocalEngine) -> list[str]:
+    return [name for operation, name in engine.sagemaker.calls if operation == "CreateHyperParameterTuningJob"]
+
+
+def test_a_late_duplicate_of_an_event_attaches_to_its_job(engine: LocalEngine, synthesized) -> None:
+    """A second delivery of one event after its run ended (at least once, late): the same
+    run key, so the create finds the run's own job and attaches; no second job."""
+    engine.sagemaker.add_tuning_job("newdata-parent")
+    arn = synthesized.deploy(engine, synthesized.features.new_data)
+    (target,) = _rule(synthesized)["Targets"]
+    event = s3_object_created_event(_deployed_bucket(engine, arn), "incoming/2024-06-02/_SUCCESS")
+    results = []
+    for _delivery in range(2):
+        (execution,) = engine.deliver(arn, target, event)
+        results.append(engine.wait(execution))
+    assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"], [r.cause for r in results]
+    assert results[0].output["tuningJobName"] == results[1].output["tuningJobName"]
+    assert set(_created(engine)) - {"newdata-parent"} == {results[0].output["tuningJobName"]}
+    assert "CheckJobOwner" in [name for name, _at in results[1].states_entered]
+
+
+def test_a_new_upload_of_the_marker_is_a_new_run(engine: LocalEngine, synthesized) -> None:
+    """Another PUT of the marker is another event (another sequencer and ETag): a new job."""
+    engine.sagemaker.add_tuning_job("newdata-parent")
+    arn = synthesized.deploy(engine, synthesized.features.new_data)
+    (target,) = _rule(synthesized)["Targets"]
+    bucket = _deployed_bucket(engine, arn)
+    event = s3_object_created_event(bucket, "incoming/2024-06-03/_SUCCESS")
+    again = json.loads(json.dumps(event))
+    again["detail"]["object"].update(sequencer="0055AED6DCD90281E5", etag="b1946ac92492d2347c6235b4d2611184")
+    names = []
+    for delivered in (event, again):
+        (execution,) = engine.deliver(arn, target, delivered)
+        result = engine.wait(execution)
+        assert result.status == "SUCCEEDED", result.cause
+        names.append(result.output["tuningJobName"])
+    assert names[0] != names[1]
+
+
+def test_a_hand_started_run_in_the_trigger_shape_gets_a_key_of_its_own_input(engine: LocalEngine, synthesized) -> None:
+    """The trigger's key is the digest of the whole input: the same batch and identity
+    but another field is another run, never an attach to the trigger's job."""
+    engine.sagemaker.add_tuning_job("newdata-parent")
+    arn = synthesized.deploy(engine, synthesized.features.new_data)
+    (target,) = _rule(synthesized)["Targets"]
+    event = s3_object_created_event(_deployed_bucket(engine, arn), "incoming/2024-06-04/_SUCCESS")
+    (execution,) = engine.deliver(arn, target, event)
+    triggered = engine.wait(execution)
+    assert triggered.status == "SUCCEEDED", triggered.cause
+    by_hand = engine.run(arn, {**target_input(target, event), "maxTrainingJobs": 4})
+    assert by_hand.status == "SUCCEEDED", by_hand.cause
+    assert by_hand.output["tuningJobName"] != triggered.output["tuningJobName"]

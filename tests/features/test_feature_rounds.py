@@ -85,3 +85,25 @@ def test_each_round_job_name_is_the_same_on_a_rerun_of_the_same_execution(engine
 def _parents(engine: LocalEngine, name: str) -> list[str]:
     config = engine.sagemaker.describe(name)["WarmStartConfig"]
     return [p["HyperParameterTuningJobName"] for p in config["ParentHyperParameterTuningJobs"]]
+
+
+def test_a_failed_round_keeps_the_completed_rounds_results_in_its_cause(engine: LocalEngine, synthesized) -> None:
+    """Round 1's job fails: the run is TuningJobFailed and its cause lists round 0's
+    result (job, best training job, objective). On main the cause was the failure alone."""
+    import json
+
+    engine.sagemaker.add_tuning_job("rounds-parent")
+    arn = synthesized.deploy(engine, synthesized.features.rounds)
+    engine.sagemaker.plan(None, "Completed")
+    engine.sagemaker.plan(None, "Failed", failure_reason="ResourceLimitExceeded: no capacity")
+
+    result = engine.run(arn, {}, name="weekly-2024-06-09")
+
+    assert (result.status, result.error) == ("FAILED", "TuningJobFailed"), result.cause
+    cause = json.loads(result.cause)
+    (completed,) = cause["completedRounds"]
+    assert completed["round"] == 0 and completed["tuningJobName"].startswith("rounds-")
+    best = engine.sagemaker.describe(completed["tuningJobName"])["BestTrainingJob"]
+    assert completed["bestTrainingJob"] == best["TrainingJobName"]
+    assert completed["bestObjective"] == best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+    assert cause["error"]["Error"]  # the failure itself is there too

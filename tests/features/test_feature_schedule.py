@@ -30,8 +30,12 @@ def test_the_schedule_starts_this_pipeline_with_its_role(synthesized) -> None:
 
 
 def test_a_scheduled_run_retrains_with_transfer_learning_from_the_newest_job(engine: LocalEngine, synthesized) -> None:
-    schedule_input = json.loads(_schedule(synthesized)["Target"]["Input"])
-    assert schedule_input == {"warmStartType": "TransferLearning", "maxTrainingJobs": 12}
+    template_input = json.loads(_schedule(synthesized)["Target"]["Input"])
+    # The scheduled time (EventBridge Scheduler fills in the context attribute) is the
+    # run's identity: its run key.
+    assert template_input == {"warmStartType": "TransferLearning", "maxTrainingJobs": 12,
+                              "scheduledTime": "<aws.scheduler.scheduled-time>"}
+    schedule_input = _as_scheduled(template_input, "2024-06-02T03:00:00Z")
     # Yesterday's scheduled job, and an older one: the run picks the newest by itself.
     engine.sagemaker.add_tuning_job("sched-older", created_at=_days(2))
     engine.sagemaker.add_tuning_job("sched-newest", created_at=_days(1))
@@ -46,6 +50,26 @@ def test_a_scheduled_run_retrains_with_transfer_learning_from_the_newest_job(eng
     created = engine.sagemaker.describe(result.output["tuningJobName"])
     assert created["WarmStartConfig"]["WarmStartType"] == "TransferLearning"
     assert created["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] == 12
+
+
+def _as_scheduled(template_input: dict, moment: str) -> dict:
+    """The input as EventBridge Scheduler delivers it at ``moment``."""
+    return json.loads(json.dumps(template_input).replace("<aws.scheduler.scheduled-time>", moment))
+
+
+def test_a_schedule_delivered_twice_for_one_time_creates_one_job(engine: LocalEngine, synthesized) -> None:
+    """EventBridge Scheduler delivers at least once: a second invocation for the same
+    scheduled time (after the first run ended) attaches to that run's job; the next
+    night is a new run."""
+    engine.sagemaker.add_tuning_job("sched-newest", created_at=_days(1))
+    arn = synthesized.deploy(engine, synthesized.features.scheduled)
+    template_input = json.loads(_schedule(synthesized)["Target"]["Input"])
+    tonight = _as_scheduled(template_input, "2024-06-02T03:00:00Z")
+    first = engine.run(arn, tonight)
+    again = engine.run(arn, tonight)
+    tomorrow = engine.run(arn, _as_scheduled(template_input, "2024-06-03T03:00:00Z"))
+    assert [r.status for r in (first, again, tomorrow)] == ["SUCCEEDED"] * 3, [first.cause, again.cause, tomorrow.cause]
+    assert first.output["tuningJobName"] == again.output["tuningJobName"] != tomorrow.output["tuningJobName"]
 
 
 def _days(n: int):

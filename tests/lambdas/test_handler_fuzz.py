@@ -284,7 +284,7 @@ def check_prepare_outcome(handler: Any, event: Any) -> str:
         outcome = "rejected"
     else:
         json.dumps(run)
-        assert set(run) == {"parents", "warmStartType", "overrides", "selection", "request"}
+        assert set(run) == {"parents", "warmStartType", "overrides", "selection", "request", "runKey"}
         assert run["request"] == event["request"]  # handed on unchanged to the validate step
         assert isinstance(run["parents"], list) and 1 <= len(run["parents"]) <= 5
         assert all(isinstance(p, str) for p in run["parents"])

@@ -32,6 +32,7 @@ def test_empty_input_takes_the_pipeline_defaults():
                       # named parents are not described here: the validation counts their jobs
                       "trainingJobs": {"used": None, "limit": 500}},
         "request": event({})["request"],
+        "runKey": None,  # no executionName in the event, no trigger identity in the input
     }
 
 
@@ -102,3 +103,32 @@ def test_dispatcher_routes_prepare_and_refuses_unknown_actions():
     with pytest.raises(WarmStartValidationError) as caught:
         handler.lambda_handler({"action": "delete-everything"}, None)
     assert "event.action must be one of checkOwner, nextRound, poll, prepare, validate" in str(caught.value)
+
+
+# --- the run key (run_key.py) ----------------------------------------------------------------
+
+
+def test_the_run_key_is_the_execution_name_of_a_run_started_by_hand():
+    assert prepare_run({**event({}), "executionName": "nightly-1"})["runKey"] == "nightly-1"
+
+
+def test_the_run_key_of_a_scheduled_run_is_its_scheduled_time_whatever_the_execution_name():
+    one = prepare_run({**event({"scheduledTime": "2024-06-02T03:00:00Z"}), "executionName": "a"})["runKey"]
+    two = prepare_run({**event({"scheduledTime": "2024-06-02T03:00:00Z"}), "executionName": "b"})["runKey"]
+    other = prepare_run({**event({"scheduledTime": "2024-06-03T03:00:00Z"}), "executionName": "a"})["runKey"]
+    assert one == two != other
+    # Execution names never hold ":", so a trigger key never equals a hand-started run's.
+    assert one.startswith("trigger:")
+
+
+def test_the_run_key_covers_the_whole_input():
+    base = {"scheduledTime": "2024-06-02T03:00:00Z"}
+    assert (prepare_run({**event(base), "executionName": "a"})["runKey"]
+            != prepare_run({**event({**base, "maxTrainingJobs": 7}), "executionName": "a"})["runKey"])
+
+
+def test_malformed_identity_fields_are_rejected():
+    for bad in ({"scheduledTime": 5}, {"scheduledTime": ""}, {"scheduledTime": "x" * 65}):
+        with pytest.raises(WarmStartValidationError) as caught:
+            prepare_run({**event(bad), "executionName": "a"})
+        assert {v.code for v in caught.value.violations} == {"INVALID_REQUEST"}

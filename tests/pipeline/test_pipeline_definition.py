@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from warm_start_tuning.validator.invoke import VALIDATOR_FAILURE_ERRORS
+
 import pytest
 from aws_cdk.assertions import Match, Template
 
@@ -117,22 +119,33 @@ def test_fail_states_carry_design_error_names(states):
         "TuningJobFailed",
         "TuningJobNameConflict",
         "TuningJobNotCreated",
+        "ValidatorFailed",
     }
     assert all("CausePath" in state for state in fails.values())
 
 
 def test_validation_errors_are_caught_into_fail_states(states):
-    (catch,) = states["ValidateWarmStart"]["Catch"]
+    (catch, failed) = states["ValidateWarmStart"]["Catch"]
     assert catch == {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "WarmStartValidationError"}
-    # The input's rejection replaces the state: beside an input near 256 KiB it would not fit.
-    (catch,) = states["PrepareRun"]["Catch"]
+    assert failed == {"ErrorEquals": VALIDATOR_FAILURE_ERRORS, "ResultPath": "$.error", "Next": "ValidateWarmStartFailed"}
+    assert states["ValidateWarmStartFailed"] == {"Type": "Fail", "Error": "ValidatorFailed", "CausePath": "$.error.Cause"}
+    # The input's rejection (and any failure of the prepare step) replaces the state: beside
+    # an input near 256 KiB it would not fit.
+    (catch, failed) = states["PrepareRun"]["Catch"]
     assert catch == {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$", "Next": "InvalidRunInput"}
+    assert failed == {"ErrorEquals": VALIDATOR_FAILURE_ERRORS, "ResultPath": "$", "Next": "PrepareRunFailed"}
     assert states["InvalidRunInput"]["CausePath"] == "$.Cause"
+    assert states["PrepareRunFailed"] == {"Type": "Fail", "Error": "ValidatorFailed", "CausePath": "$.Cause"}
+    for name in ("Sandbox.Timedout", "Runtime.ExitError", "Lambda.Unknown", "Lambda.ClientExecutionTimeoutException"):
+        assert name in VALIDATOR_FAILURE_ERRORS
 
 
-def test_validate_gets_execution_name_and_defaulted_run(states):
+def test_validate_gets_the_run_key_and_defaulted_run(states):
     payload = states["ValidateWarmStart"]["Parameters"]["Payload"]
-    assert payload["executionName.$"] == "$$.Execution.Name"
+    # The run key (the execution name, or a trigger event's identity) seeds the job name.
+    assert payload["executionName.$"] == "$.run.runKey"
+    assert payload["runKey.$"] == "$.run.runKey"
+    assert states["PrepareRun"]["Parameters"]["Payload"]["executionName.$"] == "$$.Execution.Name"
     assert payload["parents.$"] == "$.run.parents"
     assert payload["warmStartType.$"] == "$.run.warmStartType"
     assert payload["overrides.$"] == "$.run.overrides"
@@ -183,7 +196,7 @@ def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
     assert owner["Parameters"]["Payload"] == {
         "action": "checkOwner",
         "jobName.$": "$.validation.request.HyperParameterTuningJobName",
-        "runKey.$": "$$.Execution.Name",
+        "runKey.$": "$.run.runKey",
     }
     assert states["OwnJob?"]["Choices"] == [{"Variable": "$.owner.owned", "BooleanEquals": True, "Next": "ExistingJobName"}]
     assert states["OwnJob?"]["Default"] == "TuningJobNameConflict"

@@ -7,6 +7,8 @@ they run is in tests/features/.
 
 from __future__ import annotations
 
+from warm_start_tuning.validator.invoke import VALIDATOR_FAILURE_ERRORS
+
 import json
 
 import pytest
@@ -191,8 +193,8 @@ def test_rounds_loop_back_to_the_validation(template, features):
     assert states["ParentJobsTerminal"]["Next"] == "StartRounds"
     assert states["StartRounds"] == {
         "Type": "Pass",
-        "Comment": "Round 0: its job is named after the execution",
-        "Parameters": {"round": 0, "rounds": [], "executionName.$": "$$.Execution.Name"},
+        "Comment": "Round 0: its job is named after the run key",
+        "Parameters": {"round": 0, "rounds": [], "executionName.$": "$.run.runKey"},
         "ResultPath": "$.roundState",
         "Next": "ValidateWarmStart",
     }
@@ -214,7 +216,8 @@ def test_rounds_loop_back_to_the_validation(template, features):
     }
     assert decide["ResultPath"] == "$.decision"
     assert decide["Catch"] == [
-        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidRoundDecision"}
+        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidRoundDecision"},
+        {"ErrorEquals": VALIDATOR_FAILURE_ERRORS, "ResultPath": "$.error", "Next": "DecideNextRoundFailed"},
     ]
     assert states["InvalidRoundDecision"]["Error"] == "WarmStartValidationError"
     assert states["AnotherRound?"]["Choices"] == [
@@ -224,7 +227,7 @@ def test_rounds_loop_back_to_the_validation(template, features):
     assert states["NextRound"]["Next"] == "NextRoundName"
     assert states["NextRound"]["Parameters"]["parents.$"] == "$.decision.next.parents"
     assert states["NextRoundName"]["Parameters"]["executionName.$"] == (
-        "States.Format('{}/round-{}', $$.Execution.Name, $.decision.round)"
+        "States.Format('{}/round-{}', $.run.runKey, $.decision.round)"
     )
     assert states["NextRoundName"]["Next"] == "ValidateWarmStart"
     assert states["Result"]["Parameters"]["rounds.$"] == "$.decision.rounds"
@@ -237,7 +240,7 @@ def test_without_rounds_the_states_are_unchanged(template, features):
     states = states_of(template, features.automatic)
     assert "DecideNextRound" not in states and "StartRounds" not in states
     assert states["ParentJobsTerminal"]["Next"] == "ValidateWarmStart"
-    assert states["ValidateWarmStart"]["Parameters"]["Payload"]["executionName.$"] == "$$.Execution.Name"
+    assert states["ValidateWarmStart"]["Parameters"]["Payload"]["executionName.$"] == "$.run.runKey"
     assert "rounds.$" not in states["Result"]["Parameters"]
 
 
@@ -288,8 +291,14 @@ def test_the_completion_event_follows_the_result_and_keeps_the_output(template, 
     assert publish["Parameters"] == {
         "Entries": [{"Detail.$": "$", "DetailType": "Warm-start tuning job completed", "Source": "warm-start-tuning"}]
     }
-    assert publish["ResultPath"] is None
+    # The output is the result and whether its event was published.
+    assert publish["ResultPath"] == "$.completionEvent"
+    assert publish["ResultSelector"] == {"published": True}
     assert publish["End"] is True
+    assert publish["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.completionEvent", "Next": "CompletionEventNotPublished"}
+    ]
+    assert states["CompletionEventNotPublished"]["End"] is True
     (put,) = [s for s in role_statements(template, features.automatic) if s["Action"] == "events:PutEvents"]
     assert ":event-bus/default" in json.dumps(put["Resource"])
     unlocked = states_of(template, features.unlocked)
@@ -315,8 +324,15 @@ def test_the_new_data_rule_matches_markers_and_passes_the_object(template, featu
     ]
     (target,) = rule["Properties"]["Targets"]
     assert target["InputTransformer"] == {
-        "InputPathsMap": {"detail-bucket-name": "$.detail.bucket.name", "detail-object-key": "$.detail.object.key"},
-        "InputTemplate": '{"warmStartType":"TransferLearning","newObject":{"bucket":<detail-bucket-name>,"key":<detail-object-key>}}',
+        "InputPathsMap": {
+            "detail-bucket-name": "$.detail.bucket.name",
+            "detail-object-key": "$.detail.object.key",
+            # The event's identity, the run key: a duplicated delivery attaches to one job.
+            "detail-object-etag": "$.detail.object.etag",
+            "detail-object-sequencer": "$.detail.object.sequencer",
+        },
+        "InputTemplate": '{"warmStartType":"TransferLearning","newObject":{"bucket":<detail-bucket-name>,'
+        '"key":<detail-object-key>,"etag":<detail-object-etag>,"sequencer":<detail-object-sequencer>}}',
     }
 
 
@@ -324,7 +340,11 @@ def test_the_schedule_runs_transfer_learning_with_the_users_input(template):
     (schedule,) = template.find_resources("AWS::Scheduler::Schedule").values()
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == "cron(0 3 * * ? *)"
-    assert json.loads(props["Target"]["Input"]) == {"warmStartType": "TransferLearning", "maxTrainingJobs": 12}
+    assert json.loads(props["Target"]["Input"]) == {
+        "warmStartType": "TransferLearning",
+        "maxTrainingJobs": 12,
+        "scheduledTime": "<aws.scheduler.scheduled-time>",  # the run key: one job per scheduled time
+    }
     assert props["Description"] == "Nightly retraining on the newest data"
 
 

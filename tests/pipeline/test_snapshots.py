@@ -118,17 +118,16 @@ def topic_id(transfer) -> str:
 
 def test_both_alarms_notify_the_created_topic(transfer, topic_id):
     alarms = resources_of_type(transfer, "AWS::CloudWatch::Alarm")
-    assert sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values()) == [
-        "ExecutionsFailed",
-        "ExecutionsTimedOut",
-    ]
+    names = sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values())
+    assert names[1:] == ["ExecutionsFailed", "ExecutionsTimedOut"]
+    assert names[0].startswith("CompletionEventNotPublished-")
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
 
 
 def test_alarms_of_a_pipeline_without_topic_notify_nothing(example_template):
     alarms = resources_of_type(example_template, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == 2
+    assert len(alarms) == 3  # failed, timed out, completion event not published
     assert all("AlarmActions" not in alarm["Properties"] for alarm in alarms.values())
     assert resources_of_type(example_template, "AWS::SNS::Topic") == {}
 

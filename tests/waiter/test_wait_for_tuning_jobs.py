@@ -7,6 +7,8 @@ accumulated waits reach the timeout, and the events AWS writes for each state.
 
 from __future__ import annotations
 
+from warm_start_tuning.validator.invoke import VALIDATOR_FAILURE_ERRORS
+
 import dataclasses
 import re
 
@@ -327,7 +329,8 @@ def test_poll_retries_lambda_and_aws_api_errors_only(states):
 
 def test_poll_catches_a_malformed_job_list_into_its_fail_state(states):
     assert states["PollParentJobs"]["Catch"] == [
-        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidTuningJobList"}
+        {"ErrorEquals": ["WarmStartValidationError"], "ResultPath": "$.error", "Next": "InvalidTuningJobList"},
+        {"ErrorEquals": VALIDATOR_FAILURE_ERRORS, "ResultPath": "$.error", "Next": "PollParentJobsFailed"},
     ]
 
 
@@ -354,7 +357,7 @@ def test_fail_states_have_the_design_error_names_and_causes(states):
     assert states["ParentTuningJobNotFound"] == {
         "Type": "Fail",
         "Error": "ParentTuningJobNotFound",
-        "CausePath": "States.Format('Tuning job(s) not found: {}', States.JsonToString($.wait.missing))",
+        "CausePath": "States.Format('Tuning job(s) not found or being deleted: {}', States.JsonToString($.wait.missing))",
     }
     assert states["ParentWaitTimeout"] == {
         "Type": "Fail",
@@ -378,6 +381,7 @@ def test_the_fragment_ends_in_a_pass_that_continues_the_workflow(states):
         "AllParentJobsTerminal?",
         "WaitBeforeNextPoll",
         "ParentTuningJobNotFound",
+        "PollParentJobsFailed",
         "ParentWaitTimeout",
         "InvalidTuningJobList",
         "ParentJobsTerminal",

@@ -69,6 +69,25 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
    "ValidationException", message)`` makes SageMaker refuse a create with its own
    message, as it does for a request that passes this library's rules but not its own
    (see README, rule table: the readings that are a choice).
+9. **At-least-once event delivery**: ``LocalEngine(event_deliveries=2)`` makes
+   :meth:`LocalEngine.deliver` start each rule target twice per event, each execution
+   under its own generated name (EventBridge targets cannot name the execution).
+   Source: S3 developer guide, "Amazon S3 Event Notifications" ("delivered at least
+   once"); EventBridge user guide, targets ("at least once").
+10. **Lambda functions that fail as functions do**: ``engine.lambdas.inject_failure(
+    "Sandbox.Timedout" | "Runtime.ExitError" | "Lambda.Unknown")`` makes an invocation
+    fail like a function that timed out, whose runtime exited (out of memory, a crash),
+    or whose failure Lambda could not name, under the error names Step Functions gives
+    them. Source: Step Functions developer guide, "Handling errors" (Lambda error names);
+    Lambda developer guide, "Invoke" (function errors).
+11. **EventBridge entries that fail**: ``engine.fail_put_events(times)`` answers PutEvents
+    with ``InternalFailure`` entries (``EventBridge.FailedEntry`` in Step Functions).
+    Source: EventBridge API reference, PutEvents (FailedEntryCount, per-entry ErrorCode).
+12. **Eventually consistent ListExecutions**: ``LocalEngine(list_executions_lag_seconds=
+    30)`` leaves the executions started less than 30 simulated seconds ago out of
+    ListExecutions (the caller itself included). Source: Step Functions API reference,
+    ListExecutions ("eventually consistent"; "results are best effort and may not
+    reflect very recent updates and changes").
 """
 
 from __future__ import annotations
@@ -195,7 +214,13 @@ class LocalEngine:
         default_tuning_status_path: StatusPath = (("InProgress", 1800.0), ("Completed", None)),
         stack_name: str = "local",
         quiet: bool = True,
+        event_deliveries: int = 1,
+        list_executions_lag_seconds: float = 0.0,
     ) -> None:
+        if isinstance(event_deliveries, bool) or not isinstance(event_deliveries, int) or event_deliveries < 1:
+            raise ValueError(f"event_deliveries must be an int >= 1, got {event_deliveries!r}")
+        #: How many times :meth:`deliver` starts a rule target per event (at-least-once).
+        self.event_deliveries = event_deliveries
         if sync_output not in SYNC_OUTPUTS:
             raise ValueError(f"sync_output must be one of {SYNC_OUTPUTS}, got {sync_output!r}")
         self.region = region
@@ -216,6 +241,7 @@ class LocalEngine:
             lambdas=self.lambdas,
             sync_poll_seconds=sync_poll_seconds,
             sync_output=sync_output,
+            list_executions_lag_seconds=list_executions_lag_seconds,
         )
         self._quiet = quiet
         self._log_level: int | None = None
@@ -498,7 +524,23 @@ class LocalEngine:
             stateMachineArn=state_machine_arn, name=name or str(uuid.uuid4()), input=text
         )
         self._executions.append(response["executionArn"])
+        self._hooks.execution_starts[response["executionArn"]] = self.clock.now()
         return response["executionArn"]
+
+    def fail_put_events(self, times: int = 1) -> None:
+        """Make the next ``times`` EventBridge PutEvents calls fail every entry
+        (``InternalFailure``; Step Functions reports ``EventBridge.FailedEntry``)."""
+        self._hooks.put_events_failures += times
+
+    def deliver(self, state_machine_arn: str, target: Mapping[str, Any], event: Mapping[str, Any]) -> list[str]:
+        """Deliver ``event`` to a rule's Step Functions ``target`` (a template's
+        ``Targets`` entry) as EventBridge does: ``event_deliveries`` times (at least
+        once), each a StartExecution with the target's input and a name of EventBridge's
+        choosing. The execution ARNs."""
+        from .eventbridge import target_input
+
+        execution_input = target_input(target, event)
+        return [self.start_execution(state_machine_arn, execution_input) for _ in range(self.event_deliveries)]
 
     def run(
         self,

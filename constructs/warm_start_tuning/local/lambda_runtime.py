@@ -11,6 +11,11 @@ invocations of one engine, like a warm container; a new engine starts cold.
 Results and errors are shaped as the Lambda service returns them to Step Functions:
 a JSON payload, or ``FunctionError: Unhandled`` with ``{"errorMessage", "errorType",
 "requestId", "stackTrace"}`` where ``errorType`` is the exception's class name.
+
+:meth:`InProcessLambdaRuntime.inject_failure` makes the next invocations fail the way a
+function does that times out (``Sandbox.Timedout``), whose runtime exits, e.g. out of
+memory (``Runtime.ExitError``), or whose failure Lambda cannot name (``Lambda.Unknown``),
+with AWS's error names and messages; the handler does not run.
 """
 
 from __future__ import annotations
@@ -29,7 +34,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["InProcessFunction", "InProcessLambdaRuntime", "LambdaContext"]
+__all__ = ["FUNCTION_FAILURES", "InProcessFunction", "InProcessLambdaRuntime", "LambdaContext"]
+
+#: Failures of the function itself, as Step Functions names them (Lambda developer guide,
+#: "Invoke" errors; Step Functions developer guide, "Handling Lambda errors"), and the
+#: message each carries (``{timeout}``: the function's timeout in seconds).
+FUNCTION_FAILURES: dict[str, str] = {
+    "Sandbox.Timedout": "RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
+    "Runtime.ExitError": "RequestId: {request_id} Error: Runtime exited with error: signal: killed",
+    # Step Functions' name when Lambda returned no error type: moto would call it
+    # "Exception", so the runtime writes AWS's name as the type.
+    "Lambda.Unknown": "The cause could not be determined because Lambda did not return an error type.",
+}
 
 
 @dataclass
@@ -88,6 +104,30 @@ class InProcessLambdaRuntime:
         # One invocation at a time: sys.modules, sys.path and os.environ are per
         # process, and they are swapped for the asset during a call.
         self._lock = threading.RLock()
+        # [error type, remaining times, action or None]: see inject_failure.
+        self._failures: list[list[Any]] = []
+
+    def inject_failure(self, error_type: str, *, times: int = 1, action: str | None = None) -> None:
+        """Make the next ``times`` invocations (optionally only those whose event has
+        ``"action": action``; the validator's default action is ``validate``) fail as
+        ``error_type``, one of :data:`FUNCTION_FAILURES`, without running the handler."""
+        if error_type not in FUNCTION_FAILURES:
+            raise ValueError(f"error_type must be one of {sorted(FUNCTION_FAILURES)}, got {error_type!r}")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"times must be an int >= 1, got {times!r}")
+        with self._lock:
+            self._failures.append([error_type, times, action])
+
+    def _injected(self, event: Any) -> str | None:
+        action = event.get("action", "validate") if isinstance(event, Mapping) else None
+        with self._lock:
+            for failure in self._failures:
+                if failure[2] is None or failure[2] == action:
+                    failure[1] -= 1
+                    if failure[1] == 0:
+                        self._failures.remove(failure)
+                    return failure[0]
+        return None
 
     def register(self, function: InProcessFunction) -> None:
         if "." not in function.handler:
@@ -114,6 +154,10 @@ class InProcessLambdaRuntime:
             event = json.loads(raw) if raw.strip() else {}
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return self._error("Runtime.UnmarshalError", f"Unable to unmarshal input: {error}", request_id)
+        injected = self._injected(event)
+        if injected is not None:
+            message = FUNCTION_FAILURES[injected].format(request_id=request_id, timeout=float(function.timeout))
+            return self._error(injected, message, request_id)
         try:
             result = self._call(function, event, LambdaContext(function, request_id))
         except _HandlerFailed as failed:

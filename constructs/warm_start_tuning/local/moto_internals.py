@@ -194,6 +194,8 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ("moto.sagemaker.models", "SageMakerModelBackend.create_endpoint_config", None),
     ("moto.sagemaker.models", "sagemaker_backends", None),
     ("moto.core", "DEFAULT_ACCOUNT_ID", None),
+    ("moto.events.models", "EventsBackend.put_events", None),
+    ("moto.stepfunctions.models", "StepFunctionBackend.list_executions", None),
     (
         "moto.sagemaker.models",
         "HyperParameterTuningJob.__init__",
@@ -306,6 +308,14 @@ class Hooks:
     #: The identity policy of each state machine's role (by state machine ARN), when the
     #: template defines it: the simulated SageMaker refuses what it does not allow.
     policies: dict[str, RolePolicy] = field(default_factory=dict)
+    #: PutEvents calls still to fail (each entry answered with ``InternalFailure``, as
+    #: EventBridge does for an entry it could not take): see LocalEngine.fail_put_events.
+    put_events_failures: int = 0
+    #: ListExecutions leaves out executions started less than this many simulated seconds
+    #: ago (eventually consistent: recent starts may be missing, even the caller itself).
+    list_executions_lag_seconds: float = 0.0
+    #: Start moments (simulated) of the engine's executions, by ARN.
+    execution_starts: dict[str, Any] = field(default_factory=dict)
 
 
 _ACTIVE: Hooks | None = None
@@ -1054,6 +1064,56 @@ def _install_aws_sdk_names() -> None:
 # --- install / uninstall ------------------------------------------------------------------
 
 
+# --- 8. EventBridge: entries it could not take ------------------------------------------
+
+
+def _install_events(hooks: Hooks) -> None:
+    """PutEvents answers every entry with ``InternalFailure`` while
+    ``hooks.put_events_failures`` > 0 (the call succeeds, FailedEntryCount > 0: Step
+    Functions' ``EventBridge.FailedEntry``), as EventBridge does for entries it fails."""
+    backend = _resolve("moto.events.models", "EventsBackend")
+    original = backend.put_events
+
+    @functools.wraps(original)
+    def put_events(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if hooks.put_events_failures > 0:
+            hooks.put_events_failures -= 1
+            return [{"ErrorCode": "InternalFailure", "ErrorMessage": "Internal service error"} for _ in events]
+        return original(self, events)
+
+    _patch(backend, "put_events", put_events)
+
+
+# --- 9. ListExecutions: eventually consistent -------------------------------------------
+
+
+def _install_list_executions_lag(hooks: Hooks) -> None:
+    """ListExecutions leaves out the executions started within the last
+    ``hooks.list_executions_lag_seconds`` simulated seconds (AWS: "eventually consistent,
+    best effort"; a just-started execution may be missing, even the caller itself)."""
+    backend = _resolve("moto.stepfunctions.models", "StepFunctionBackend")
+    original = backend.list_executions
+
+    @functools.wraps(original)
+    def list_executions(self: Any, *args: Any, **kwargs: Any) -> Any:
+        answer = original(self, *args, **kwargs)
+        lag = hooks.list_executions_lag_seconds
+        if lag <= 0:
+            return answer
+        now = hooks.clock.now()
+
+        def visible(execution: Any) -> bool:
+            started = hooks.execution_starts.get(getattr(execution, "execution_arn", None))
+            return started is None or (now - started).total_seconds() >= lag
+
+        if isinstance(answer, tuple):  # the paginated form: (results, next_token)
+            results, token = answer
+            return [e for e in results if visible(e)], token
+        return [e for e in answer if visible(e)]
+
+    _patch(backend, "list_executions", list_executions)
+
+
 def install(hooks: Hooks) -> None:
     """Apply every patch (process-wide; one engine at a time)."""
     global _ACTIVE
@@ -1070,6 +1130,8 @@ def install(hooks: Hooks) -> None:
             _install_output_fixes(hooks)
             _install_aws_sdk_names()
             _install_error_matching()
+            _install_events(hooks)
+            _install_list_executions_lag(hooks)
         except BaseException:
             _restore()
             _ACTIVE = None

@@ -44,7 +44,8 @@ __all__ = [
     "default_tuning_request",
 ]
 
-STATUSES = ("InProgress", "Stopping", "Completed", "Failed", "Stopped")
+# Deleting and DeleteFailed: SageMaker's statuses of a job being deleted (never terminal).
+STATUSES = ("InProgress", "Stopping", "Completed", "Failed", "Stopped", "Deleting", "DeleteFailed")
 TERMINAL_STATUSES = ("Completed", "Failed", "Stopped")
 OPERATIONS = (
     "CreateHyperParameterTuningJob",

@@ -1,6 +1,7 @@
 """Attach to a tuning job that already exists instead of failing or creating a second one.
 
-Job names are derived from the execution name, so a create step that is retried after
+Job names are derived from the run key (the execution name, or a trigger event's
+identity), so a duplicated trigger event computes the same name, and a create step that is retried after
 SageMaker already accepted the first attempt (a lost response, a throttled poll) gets
 "already exists" instead of a second job. The run then waits for that job like for a
 parent and reports it, exactly as if the first attempt had been seen through.
@@ -31,6 +32,8 @@ NAME_CONFLICT_ERROR = "TuningJobNameConflict"
 # validation, access denied, a limit, throttling after retries): no job ran.
 TUNING_JOB_NOT_CREATED_ERROR = "TuningJobNotCreated"
 JOB_NAME_PATH = "$.validation.request.HyperParameterTuningJobName"
+# The run key the prepare step derived (the execution name, or a trigger event's identity).
+RUN_KEY_PATH = "$.run.runKey"
 
 # A tuning job may run for weeks; polling it hourly at most keeps the worst case small
 # enough to sit beside a 30-day parent wait in one history.
@@ -110,27 +113,6 @@ def attach_to_existing_job(
         .when(sfn.Condition.string_equals("$.tuningJob.HyperParameterTuningJobStatus", "Completed"), done)
         .otherwise(not_completed)
     )
-    check_owner = invoke_validator(
-        scope,
-        "CheckJobOwner",
-        function=poller,
-        comment="Is the job of that name this run's own (its run-key tag)?",
-        payload={
-            "action": "checkOwner",
-            "jobName": sfn.JsonPath.string_at(JOB_NAME_PATH),
-            "runKey": sfn.JsonPath.execution_name,
-        },
-        result_fields=("owned",),
-        result_path="$.owner",
-    )
-    check_owner.add_catch(
-        sfn.Fail(scope, "InvalidOwnerCheck", error=VALIDATION_ERROR, cause_path="$.error.Cause"),
-        errors=[VALIDATION_ERROR],
-        result_path="$.error",
-    )
-    # "already exists", then Describe finds nothing: the job is not visible yet. Ask again;
-    # a job never seen is never attached to: it is a name conflict.
-    check_owner.add_retry(errors=["TuningJobNotVisible"], interval=Duration.seconds(5), backoff_rate=2, max_attempts=4)
     conflict = sfn.Fail(
         scope,
         NAME_CONFLICT_ERROR,
@@ -141,7 +123,24 @@ def attach_to_existing_job(
             sfn.JsonPath.string_at(JOB_NAME_PATH),
         ),
     )
-    check_owner.add_catch(conflict, errors=["TuningJobNotVisible"], result_path="$.error")
+    check_owner = invoke_validator(
+        scope,
+        "CheckJobOwner",
+        function=poller,
+        comment="Is the job of that name this run's own (its run-key tag)?",
+        payload={
+            "action": "checkOwner",
+            "jobName": sfn.JsonPath.string_at(JOB_NAME_PATH),
+            "runKey": sfn.JsonPath.string_at(RUN_KEY_PATH),
+        },
+        result_fields=("owned",),
+        result_path="$.owner",
+        rejected=sfn.Fail(scope, "InvalidOwnerCheck", error=VALIDATION_ERROR, cause_path="$.error.Cause"),
+        # "already exists", then Describe finds nothing: the job is not visible yet (asked
+        # again below); a job never seen is never attached to: it is a name conflict.
+        other_catches=[(["TuningJobNotVisible"], conflict)],
+    )
+    check_owner.add_retry(errors=["TuningJobNotVisible"], interval=Duration.seconds(5), backoff_rate=2, max_attempts=4)
     check_owner.next(
         sfn.Choice(scope, "OwnJob?")
         .when(sfn.Condition.boolean_equals("$.owner.owned", True), name_list)

@@ -9,7 +9,7 @@ next round (IdenticalDataAndAlgorithm: same data and algorithm, a bigger budget)
 
 The parents of a later round are the job the previous round just finished, which is
 terminal: the loop goes back to the validation, not to the parent wait. Each round's
-job name comes from ``<execution name>/round-<n>`` so that it is distinct and, like the
+job name comes from ``<run key>/round-<n>`` so that it is distinct and, like the
 first round's, the same when a create step is retried.
 """
 
@@ -138,14 +138,19 @@ def start_rounds(scope: Construct) -> sfn.Pass:
     return sfn.Pass(
         scope,
         "StartRounds",
-        comment="Round 0: its job is named after the execution",
-        parameters={"round": 0, "rounds": [], "executionName": sfn.JsonPath.execution_name},
+        comment="Round 0: its job is named after the run key",
+        parameters={"round": 0, "rounds": [], "executionName": sfn.JsonPath.string_at("$.run.runKey")},
         result_path=ROUND_STATE_PATH,
     )
 
 
 def decide_next_round(
-    scope: Construct, *, function: lambda_.IFunction, rounds: WarmStartRounds, training_job_limit: int
+    scope: Construct,
+    *,
+    function: lambda_.IFunction,
+    rounds: WarmStartRounds,
+    training_job_limit: int,
+    rejected: Optional[sfn.IChainable] = None,
 ) -> tasks.LambdaInvoke:
     """The nextRound action: record the finished round, decide whether to go on."""
     return invoke_validator(
@@ -169,6 +174,7 @@ def decide_next_round(
         },
         result_fields=("continue", "reason", "rounds", "round", "next"),
         result_path=DECISION_PATH,
+        rejected=rejected,
     )
 
 
@@ -187,20 +193,22 @@ def next_round(scope: Construct, validate: sfn.IChainable) -> sfn.Pass:
             "selection": sfn.JsonPath.object_at("$.run.selection"),
             # The static request, which the validation reads from the state.
             "request": sfn.JsonPath.object_at("$.run.request"),
+            # The run key: every round's job is this run's own.
+            "runKey": sfn.JsonPath.string_at("$.run.runKey"),
         },
         result_path="$.run",
     )
     state = sfn.Pass(
         scope,
         "NextRoundName",
-        # '/' cannot occur in an execution name, so no execution named 'x-round-1' can
-        # share a job name with execution x's round 1.
-        comment="Round n's job is named after '<execution name>/round-<n>'",
+        # '/' cannot occur in a run key (an execution name, or 'trigger:<hash>'), so no
+        # execution named 'x-round-1' can share a job name with run x's round 1.
+        comment="Round n's job is named after '<run key>/round-<n>'",
         parameters={
             "round": sfn.JsonPath.number_at(f"{DECISION_PATH}.round"),
             "rounds": sfn.JsonPath.list_at(f"{DECISION_PATH}.rounds"),
             "executionName": sfn.JsonPath.format(
-                "{}/round-{}", sfn.JsonPath.execution_name, sfn.JsonPath.string_at(f"{DECISION_PATH}.round")
+                "{}/round-{}", sfn.JsonPath.string_at("$.run.runKey"), sfn.JsonPath.string_at(f"{DECISION_PATH}.round")
             ),
         },
         result_path=ROUND_STATE_PATH,

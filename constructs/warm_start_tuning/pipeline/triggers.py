@@ -5,7 +5,7 @@
   newest data, from the pipeline's own earlier jobs when the input names no parents).
 - :class:`NewDataTrigger`: an EventBridge rule on S3 "Object Created" events starts an
   execution when a marker object (``_SUCCESS``) lands under a prefix; the execution input
-  is ``{"newObject": {"bucket", "key"}}`` and the prepare step turns it into ``inputData``
+  is ``{"newObject": {"bucket", "key", "etag", "sequencer"}}`` and the prepare step turns it into ``inputData``
   (one URI per channel: ``s3://bucket/<marker's folder>/<channel>/``).
 
 Both inputs are checked at synth time by the same prepare rules the Lambda runs, so an
@@ -29,6 +29,7 @@ from constructs import Construct
 
 from ..rules import WarmStartValidationError
 from ..lambdas.warm_start_validator.warm_start_rules.run_input import prepare_run
+from ..lambdas.warm_start_validator.warm_start_rules.run_key import SCHEDULED_TIME_FIELD
 from .props import _has_tokens, _with_stand_ins
 
 #: What a scheduled run does unless the schedule's input says otherwise.
@@ -56,7 +57,10 @@ class PipelineSchedule:
     description: Optional[str] = None
 
     def execution_input(self) -> dict[str, Any]:
-        return {**DEFAULT_SCHEDULE_INPUT, **dict(self.input or {})}
+        """The input of every scheduled run; ``scheduledTime`` is the run's identity (the
+        run key: a schedule delivered twice for one time creates one job)."""
+        return {**DEFAULT_SCHEDULE_INPUT, **dict(self.input or {}),
+                SCHEDULED_TIME_FIELD: scheduler.ContextAttribute.scheduled_time}
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,10 @@ def add_new_data_trigger(
                     "newObject": {
                         "bucket": events.EventField.from_path("$.detail.bucket.name"),
                         "key": events.EventField.from_path("$.detail.object.key"),
+                        # The event's identity: the run key (a duplicated delivery of
+                        # this event attaches to the first one's job).
+                        "etag": events.EventField.from_path("$.detail.object.etag"),
+                        "sequencer": events.EventField.from_path("$.detail.object.sequencer"),
                     }
                 }
             ),

@@ -24,6 +24,7 @@ from .existing_job import (
     CREATE_ERRORS,
     JOB_NAME_PATH,
     NOT_CREATED_ERRORS,
+    RUN_KEY_PATH,
     RETRYABLE_CREATE_ERRORS,
     EXISTING_JOB_EVENTS,
     EXISTING_JOB_POLL,
@@ -52,6 +53,9 @@ from .rounds import (
     rounds_problems,
     start_rounds,
 )
+
+# Where a failed round keeps the completed rounds' results for the Fail state's cause.
+ROUND_FAILURE_PATH = "$.roundFailure"
 
 # Fixed steps around the wait: the input Pass, prepare and validate (Lambda tasks), create
 # (.sync task, which also writes a few more events while SageMaker runs), the Describe of
@@ -308,21 +312,21 @@ class WarmStartTuning(sfn.StateMachineFragment):
             {
                 "action": "prepare",
                 "input": sfn.JsonPath.object_at("$.input"),
+                # The run key is the execution name unless a trigger wrote the event's identity.
+                "executionName": sfn.JsonPath.execution_name,
                 "defaults": {"parents": list(parents or []), "warmStartType": wst},
                 "request": request,
                 "settings": settings,
             },
             # selection: how the parents were chosen (input, defaults, automatic, resume) and why;
-            # request: the static request, handed on so that the template holds it once.
-            result_fields=("parents", "warmStartType", "overrides", "selection", "request"),
+            # request: the static request, handed on so that the template holds it once;
+            # runKey: the job's owner and name seed (a duplicated trigger event: the same).
+            result_fields=("parents", "warmStartType", "overrides", "selection", "request", "runKey"),
             result_path="$.run",
-        )
-        # The rejection replaces the state (result_path "$"): beside an input near 256 KiB
-        # it would make the state itself too big (States.DataLimitExceeded, uncatchable).
-        prepare.add_catch(
-            sfn.Fail(self, "InvalidRunInput", error=VALIDATION_ERROR, cause_path="$.Cause"),
-            errors=[VALIDATION_ERROR],
-            result_path="$",
+            # The rejection replaces the state (error_path "$"): beside an input near 256 KiB
+            # it would make the state itself too big (States.DataLimitExceeded, uncatchable).
+            rejected=sfn.Fail(self, "InvalidRunInput", error=VALIDATION_ERROR, cause_path="$.Cause"),
+            error_path="$",
         )
 
         self.wait = WaitForTuningJobs(
@@ -347,19 +351,20 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 "overrides": sfn.JsonPath.object_at("$.run.overrides"),
                 # The job's run-key tag: a create that finds its name taken attaches only
                 # to a job with this run's key.
-                "runKey": sfn.JsonPath.execution_name,
-                # Rounds name each round's job after "<execution name>/round-<n>".
+                "runKey": sfn.JsonPath.string_at(RUN_KEY_PATH),
+                # The job name's seed: the run key; rounds name each round's job after
+                # "<run key>/round-<n>".
                 "executionName": (
                     sfn.JsonPath.string_at(f"{ROUND_STATE_PATH}.executionName")
                     if rounds is not None
-                    else sfn.JsonPath.execution_name
+                    else sfn.JsonPath.string_at(RUN_KEY_PATH)
                 ),
                 "settings": settings,
             },
             result_fields=("request", "report"),
             result_path="$.validation",
+            rejected=validation_failed(VALIDATION_ERROR),
         )
-        validate.add_catch(validation_failed(VALIDATION_ERROR), errors=[VALIDATION_ERROR], result_path="$.error")
 
         self.create_task = SageMakerCreateHyperParameterTuningJob(
             self,
@@ -376,10 +381,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             # Only the end of the job matters here: DescribeTuningJob reads it.
             result_path=sfn.JsonPath.DISCARD,
         )
-        failed = sfn.Fail(self, TUNING_JOB_FAILED_ERROR, error=TUNING_JOB_FAILED_ERROR, cause_path="$.error.Cause")
-        not_created = sfn.Fail(
-            self, TUNING_JOB_NOT_CREATED_ERROR, error=TUNING_JOB_NOT_CREATED_ERROR, cause_path="$.error.Cause"
-        )
+        failed = self._job_failure(TUNING_JOB_FAILED_ERROR, with_rounds=rounds is not None)
+        not_created = self._job_failure(TUNING_JOB_NOT_CREATED_ERROR, with_rounds=rounds is not None)
         describe_finished = describe_tuning_job(
             self,
             "DescribeTuningJob",
@@ -432,10 +435,11 @@ class WarmStartTuning(sfn.StateMachineFragment):
         first_validation: sfn.IChainable = validate
         if rounds is not None:
             decide = decide_next_round(
-                self, function=self.validator.function, rounds=rounds, training_job_limit=training_job_limit
-            )
-            decide.add_catch(
-                validation_failed("InvalidRoundDecision"), errors=[VALIDATION_ERROR], result_path="$.error"
+                self,
+                function=self.validator.function,
+                rounds=rounds,
+                training_job_limit=training_job_limit,
+                rejected=validation_failed("InvalidRoundDecision"),
             )
             job_done = decide
             decide.next(another_round(self, next_round_start=next_round(self, validate), done=result))
@@ -469,8 +473,42 @@ class WarmStartTuning(sfn.StateMachineFragment):
         validate.next(self.create_task).next(describe_finished).next(job_done)
         self._ends = [with_overall, without_overall]
 
+    def _job_failure(self, error: str, *, with_rounds: bool) -> sfn.IChainable:
+        """The Fail state of a job that failed or was not created. With rounds, the cause
+        is ``{"error": {"Error", "Cause"}, "completedRounds": [...]}``: every completed
+        round's result (job, best training job and objective) survives the failure."""
+        if not with_rounds:
+            return sfn.Fail(self, error, error=error, cause_path="$.error.Cause")
+        collect = sfn.Pass(
+            self,
+            f"{error}AfterRounds",
+            comment="Keep the completed rounds' results in the cause of the failure",
+            parameters={
+                "error": sfn.JsonPath.object_at("$.error"),
+                "completedRounds": sfn.JsonPath.list_at(f"{ROUND_STATE_PATH}.rounds"),
+            },
+            result_path=ROUND_FAILURE_PATH,
+        )
+        collect.next(
+            sfn.Fail(
+                self,
+                error,
+                error=error,
+                cause_path=sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(ROUND_FAILURE_PATH)),
+            )
+        )
+        return collect
+
     def _lambda_step(
-        self, state_id: str, comment: str, payload: dict, *, result_fields: Sequence[str], result_path: str
+        self,
+        state_id: str,
+        comment: str,
+        payload: dict,
+        *,
+        result_fields: Sequence[str],
+        result_path: str,
+        rejected: sfn.IChainable,
+        error_path: str = "$.error",
     ) -> tasks.LambdaInvoke:
         return invoke_validator(
             self,
@@ -480,6 +518,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             payload=payload,
             result_fields=result_fields,
             result_path=result_path,
+            rejected=rejected,
+            error_path=error_path,
         )
 
     @property

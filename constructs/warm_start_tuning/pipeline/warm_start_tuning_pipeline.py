@@ -20,7 +20,7 @@ from ..nag import acknowledge_state_machine_findings
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..validator import WarmStartValidator
 from ..waiter.wait_for_tuning_jobs import poll_settings
-from .completion_event import COMPLETION_EVENT_EVENTS
+from .completion_event import COMPLETION_EVENT_EVENTS, NOT_PUBLISHED_STATE
 from .completion_event import publish_completion_event as completion_event_step
 from .props import WarmStartType, definition_with_role, raise_problems, static_request, warm_start_type_value
 from .rounds import WarmStartRounds, rounds_timeout
@@ -51,7 +51,7 @@ class WarmStartTuningPipeline(Construct):
     (optionally notifying an SNS topic).
 
     Exposes :attr:`state_machine`, :attr:`validator`, :attr:`log_group`,
-    :attr:`failed_alarm`, :attr:`timed_out_alarm`, :attr:`notification_topic`,
+    :attr:`failed_alarm`, :attr:`timed_out_alarm`, :attr:`completion_event_alarm`, :attr:`notification_topic`,
     :attr:`schedule` and :attr:`new_data_rule` (when configured) and ``grant_*`` helpers.
     """
 
@@ -233,6 +233,28 @@ class WarmStartTuningPipeline(Construct):
             )
         self.failed_alarm = self._alarm("ExecutionsFailed", self.state_machine.metric_failed(), "failed")
         self.timed_out_alarm = self._alarm("ExecutionsTimedOut", self.state_machine.metric_timed_out(), "timed out")
+        # A run whose job completed but whose completion event could not be put: it
+        # succeeds (completionEvent.published false), and this alarm says so.
+        self.completion_event_alarm: Optional[cloudwatch.Alarm] = None
+        if publish_completion_event:
+            not_published = logs.MetricFilter(
+                self,
+                "CompletionEventNotPublishedFilter",
+                log_group=self.log_group,
+                metric_namespace="WarmStartTuning",
+                # One metric per pipeline: pipelines may share a log group.
+                metric_name=f"CompletionEventNotPublished-{Names.unique_id(self)}",
+                filter_pattern=logs.FilterPattern.all(
+                    logs.FilterPattern.string_value("$.type", "=", "PassStateEntered"),
+                    logs.FilterPattern.string_value("$.details.name", "=", NOT_PUBLISHED_STATE),
+                ),
+                metric_value="1",
+            )
+            self.completion_event_alarm = self._alarm(
+                "CompletionEventNotPublishedAlarm",
+                not_published.metric(),
+                "completed its job but could not publish the completion event",
+            )
 
         self.schedule: Optional[scheduler.Schedule] = (
             add_schedule(self, self.state_machine, schedule) if schedule is not None else None

@@ -99,6 +99,12 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             result=sfn.Result.from_object({"iteration": 0, "waitedSeconds": 0}),
             result_path=result_path,
         )
+        invalid = sfn.Fail(
+            self,
+            "InvalidTuningJobList",
+            error=VALIDATION_ERROR,
+            cause_path="$.error.Cause",
+        )
         poll = invoke_validator(
             self,
             "PollParentJobs",
@@ -115,21 +121,15 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             },
             result_fields=POLL_RESULT_FIELDS,
             result_path=result_path,
+            rejected=invalid,
         )
-        invalid = sfn.Fail(
-            self,
-            "InvalidTuningJobList",
-            error=VALIDATION_ERROR,
-            cause_path="$.error.Cause",
-        )
-        poll.add_catch(invalid, errors=[VALIDATION_ERROR], result_path="$.error")
 
         not_found = sfn.Fail(
             self,
             not_found_error,
             error=not_found_error,
             cause_path=sfn.JsonPath.format(
-                "Tuning job(s) not found: {}",
+                "Tuning job(s) not found or being deleted: {}",
                 sfn.JsonPath.json_to_string(sfn.JsonPath.list_at(f"{result_path}.missing")),
             ),
         )

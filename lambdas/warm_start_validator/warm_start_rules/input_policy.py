@@ -44,6 +44,9 @@ OVERRIDE_FIELDS = (
 )
 #: Written by the new-data trigger; allowed only when the pipeline has new-data channels.
 TRIGGER_FIELDS = ("newObject",)
+#: Written by the schedule: the run's identity only (run_key.py), allowed on every pipeline
+#: (it changes nothing the run does, and allowedOverrides does not narrow it).
+IDENTITY_FIELDS = ("scheduledTime",)
 RESERVED_HYPERPARAMETER_PREFIX = "sagemaker_"
 _S3_LOCATION = re.compile(r"s3://([^/\s]+)(/.*)?", re.DOTALL)
 _MAX_LISTED = 20
@@ -207,8 +210,9 @@ class InputPolicy:
     def field_violations(self, run_input: Mapping[str, Any], *, new_data: bool) -> list[Violation]:
         """Fields the input may not give at all: unknown ones, ones the props leave out,
         and newObject on a pipeline without new-data channels."""
-        known = OVERRIDE_FIELDS + TRIGGER_FIELDS
-        allowed = [f for f in OVERRIDE_FIELDS if f in self.allowed_fields] + (list(TRIGGER_FIELDS) if new_data else [])
+        known = OVERRIDE_FIELDS + TRIGGER_FIELDS + IDENTITY_FIELDS
+        allowed = ([f for f in OVERRIDE_FIELDS if f in self.allowed_fields] + (list(TRIGGER_FIELDS) if new_data else [])
+                   + list(IDENTITY_FIELDS))
         violations = []
         for key in run_input:
             if key in allowed:

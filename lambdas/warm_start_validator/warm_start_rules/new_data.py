@@ -1,6 +1,7 @@
 """New data: turn the S3 object that started a run into the run's ``inputData``.
 
-The new-data trigger starts an execution with ``{"newObject": {"bucket", "key"}}`` taken
+The new-data trigger starts an execution with ``{"newObject": {"bucket", "key", "etag",
+"sequencer"}}`` taken
 from an S3 "Object Created" event (through EventBridge). The object marks a batch
 folder; each of the pipeline's ``newDataChannels`` is a sub-folder of it:
 
@@ -96,10 +97,12 @@ def input_data_for(new_object: Any, channels: list[str] | None, violations: list
     key_problem = _key_problem(key)
     if key_problem is not None:
         problems.append(f"execution input: newObject.key {key_problem}")
-    unknown = [k for k in new_object if k not in ("bucket", "key")]
+    # etag and sequencer: the event's identity (run_key.py), written by the trigger.
+    unknown = [k for k in new_object if k not in ("bucket", "key", "etag", "sequencer")]
     if unknown:
         problems.append(
-            f"execution input: newObject has unknown field(s) {', '.join(map(text, unknown[:10]))}; allowed: bucket, key"
+            f"execution input: newObject has unknown field(s) {', '.join(map(text, unknown[:10]))}; "
+            "allowed: bucket, key, etag, sequencer"
         )
     if channels is None:
         problems.append(

@@ -113,7 +113,8 @@ def _newest_first(created: datetime | None, name: str) -> tuple[datetime, str]:
 
 def select_automatically(prefix: str, list_jobs: ListJobs, describe: Describe, *,
                          new_maximum: int | None, training_job_limit: int,
-                         may_use: Callable[[str], bool] = lambda _name: True) -> Selection:
+                         may_use: Callable[[str], bool] = lambda _name: True,
+                         own_job: str | None = None) -> Selection:
     """Choose the parents among the pipeline's earlier jobs (names in its name space,
     ``<prefix>-...``; ``imgcls`` never picks ``imgcls2-...``). Ancestors the run may not
     use (``may_use``, the input policy's parent prefixes) are left out, never described.
@@ -121,9 +122,13 @@ def select_automatically(prefix: str, list_jobs: ListJobs, describe: Describe, *
     ``new_maximum`` is the new job's MaxNumberOfTrainingJobs (after overrides; None when
     invalid: the request checks report that). Raises WarmStartValidationError
     (INVALID_REQUEST) when there is no usable earlier job; AWS errors propagate.
+
+    ``own_job``: the job this run creates (its name comes from the run key), never its
+    own parent: a duplicate delivery of a trigger event that runs after the first one's
+    job ended then chooses what the first one chose, and attaches to that job.
     """
     selection = Selection("automatic", [], limit=training_job_limit)
-    newest = _pick_newest(prefix, list_jobs, describe, selection.reasons)
+    newest = _pick_newest(prefix, list_jobs, describe, selection.reasons, own_job)
     chosen = [newest]
     _add_lineage(newest, describe, chosen, selection.reasons, may_use)
     selection.used = _fit_limit(chosen, new_maximum, training_job_limit, selection.reasons)
@@ -131,7 +136,8 @@ def select_automatically(prefix: str, list_jobs: ListJobs, describe: Describe, *
     return selection
 
 
-def _pick_newest(prefix: str, list_jobs: ListJobs, describe: Describe, reasons: list[str]) -> Job:
+def _pick_newest(prefix: str, list_jobs: ListJobs, describe: Describe, reasons: list[str],
+                 own_job: str | None = None) -> Job:
     candidates: list[tuple[datetime | None, str, Mapping[str, Any]]] = []
     for summary in as_list(list_jobs(prefix)):
         name = as_dict(summary).get("HyperParameterTuningJobName")
@@ -140,6 +146,9 @@ def _pick_newest(prefix: str, list_jobs: ListJobs, describe: Describe, reasons: 
             candidates.append((parse_creation_time(summary.get("CreationTime")), name, summary))
     candidates.sort(key=lambda c: _newest_first(c[0], c[1]), reverse=True)
     for _created, name, summary in candidates:
+        if name == own_job:
+            reasons.append(f"skipped {name} (this run's own job: a duplicate delivery of its trigger event)")
+            continue
         why = unusable_because(summary)
         if why is not None:
             reasons.append(f"skipped {name} ({why})")

@@ -9,7 +9,9 @@ request) and only then, when the input asks for it, uses AWS:
 - parents, by precedence: the input's ``parents`` > the input's ``resume`` (a Stopped or
   Failed job, continued with the rest of its budget) > the pipeline's default parents >
   automatic selection among the pipeline's earlier jobs;
-- ``newObject`` (from the new-data trigger) becomes ``inputData``.
+- ``newObject`` (from the new-data trigger) becomes ``inputData``;
+- the run key (``run_key.py``): the execution name, or for a trigger-started run the
+  digest of its input, which holds the triggering event's identity.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from .limits import IDENTICAL_DATA_AND_ALGORITHM
 from .input_policy import InputPolicy, name_is_parent_violations, name_violation
 from .new_data import input_data_for, read_channels
 from .parent_selection import Describe, ListJobs, Selection, fixed_selection, select_automatically
-from .planner import OVERRIDE_KEYS, _read_settings, merge_overrides
+from .planner import OVERRIDE_KEYS, _read_settings, merge_overrides, tuning_job_name
 from .resume import resume_from, resume_name_problem
+from .run_key import execution_name_violations, identity_violations, run_key
 from .state_size import state_size_violations
 
 # Input fields that prepare resolves; the overrides it returns no longer hold them.
@@ -103,6 +106,8 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
     overrides = {key: value for key, value in run_input.items()
                  if key in OVERRIDE_KEYS and key not in _RESOLVED_KEYS}
     _apply_new_object(run_input, event.get("settings"), overrides, violations)
+    violations.extend(identity_violations(run_input))
+    violations.extend(execution_name_violations(event.get("executionName")))
     violations.extend(policy.override_violations(overrides, event.get("request")))
 
     resume = run_input.get("resume")
@@ -131,10 +136,12 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
         raise WarmStartValidationError(_unique(violations))
 
     selection: Selection
+    key = run_key(run_input, event.get("executionName"))
     if mode == "automatic":
         selection = select_automatically(prefix, aws.list_jobs, aws.describe,
                                          new_maximum=max_training_jobs(request), training_job_limit=limit,
-                                         may_use=policy.may_describe)
+                                         may_use=policy.may_describe,
+                                         own_job=tuning_job_name(prefix, key) if key else None)
     elif mode == "resume":
         plan = resume_from(resume, aws.describe, run_input, event.get("request"), training_job_limit=limit)
         selection = plan.selection
@@ -149,8 +156,11 @@ def _prepare(event: Any, aws: _Aws) -> dict[str, Any]:
         selection = fixed_selection(mode, parents, limit)
     # The static request travels on in the state (the validate step reads it there), so
     # the template embeds it once.
+    # runKey: the job's owner and name seed (run_key.py); None only without executionName
+    # (the synth-time check of a schedule's input).
     return {"parents": list(selection.chosen), "warmStartType": warm_start_type, "overrides": overrides,
-            "selection": selection.to_dict(), "request": event.get("request")}
+            "selection": selection.to_dict(), "request": event.get("request"),
+            "runKey": key}
 
 
 def _parent_mode(run_input: Mapping[str, Any], defaults: Mapping[str, Any], prefix: str,

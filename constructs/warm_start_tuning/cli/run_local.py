@@ -51,7 +51,10 @@ _EXECUTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 # A Fail state's cause can be a whole DescribeHyperParameterTuningJob response.
 _MAX_CAUSE_CHARS = 2000
 
-SYNTH_HINT = "run `make synth` (or `npx cdk synth`) first, or pass --template PATH or --app 'python3 app.py'"
+SYNTH_HINT = (
+    "synthesize your CDK app first (`cdk synth` in your project, which writes cdk.out/), "
+    "or pass --app 'python3 app.py' (synthesizes it, no CDK CLI needed) or --template PATH"
+)
 
 
 class UsageError(Exception):
@@ -455,6 +458,7 @@ def local_pipeline(
     tuning_job: Sequence[tuple[str, float | None]] | None = None,
 ) -> Iterator[LocalRun]:
     """Start an engine and deploy the template's state machine (UsageError if it cannot)."""
+    require_local_engine()
     from warm_start_tuning.local import LocalEngine, TemplateError
     from warm_start_tuning.local.example_parents import pipeline_info_from_definition
 
@@ -492,8 +496,18 @@ def create_parents(
         run.engine.sagemaker.add_tuning_job(name, request, status_path=path)
 
 
+def require_local_engine() -> None:
+    """UsageError (one line, exit 2) when the ``[local]`` extra is missing or incomplete."""
+    from warm_start_tuning.local.requirements import missing_local_requirements
+
+    problem = missing_local_requirements()
+    if problem is not None:
+        raise UsageError(problem)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
+        require_local_engine()
         run_input = read_input(args.input)
         with template_source(args) as source:
             return _run(args, source, run_input)

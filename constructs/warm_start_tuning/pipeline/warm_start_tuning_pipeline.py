@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from aws_cdk import Duration, Names, RemovalPolicy
+from aws_cdk import Duration, Names, RemovalPolicy, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -22,7 +22,16 @@ from ..validator import WarmStartValidator
 from ..waiter.wait_for_tuning_jobs import poll_settings
 from .completion_event import COMPLETION_EVENT_EVENTS
 from .completion_event import publish_completion_event as completion_event_step
-from .props import WarmStartType, definition_with_role, raise_problems, static_request, warm_start_type_value
+from .props import (
+    WarmStartType,
+    bool_problems,
+    definition_with_role,
+    duration_problems,
+    durations_or_none,
+    raise_problems,
+    static_request,
+    warm_start_type_value,
+)
 from .rounds import WarmStartRounds, rounds_timeout
 from .run_lock import RUN_LOCK_EVENTS, max_concurrent_runs_problems, run_lock
 from .triggers import (
@@ -117,7 +126,12 @@ class WarmStartTuningPipeline(Construct):
         super().__init__(scope, construct_id)
         # Every problem in one error: the pipeline's own conflicts and the fragment's props
         # (checked again, without finding anything, when the fragment is built below).
-        problems = []
+        durations = dict(parent_poll_interval=parent_poll_interval, parent_poll_max_interval=parent_poll_max_interval,
+                         parent_wait_timeout=parent_wait_timeout)
+        problems = duration_problems(**durations, state_machine_timeout=state_machine_timeout)
+        parent_poll_interval, parent_poll_max_interval, parent_wait_timeout = durations_or_none(*durations.values())
+        (state_machine_timeout,) = durations_or_none(state_machine_timeout)
+        problems += bool_problems(create_notification_topic=create_notification_topic, tracing_enabled=tracing_enabled)
         if existing_log_group is not None and log_group_props is not None:
             problems.append("conflicting props: give existing_log_group or log_group_props, not both")
         if existing_notification_topic is not None and create_notification_topic:
@@ -129,6 +143,12 @@ class WarmStartTuningPipeline(Construct):
             problems.append(f"publish_completion_event must be a bool, got {publish_completion_event!r}")
         if new_data_trigger is not None and not isinstance(new_data_trigger, NewDataTrigger):
             problems.append(f"new_data_trigger must be a NewDataTrigger, got {type(new_data_trigger).__name__}")
+            new_data_trigger = None
+        if new_data_trigger is not None and not hasattr(new_data_trigger.bucket, "bucket_name"):
+            problems.append(
+                "new_data_trigger.bucket: expected an aws_s3.IBucket (e.g. s3.Bucket.from_bucket_name(self, 'Data', "
+                f"'my-bucket')), got {type(new_data_trigger.bucket).__name__} {new_data_trigger.bucket!r}"
+            )
             new_data_trigger = None
         trigger_problems = new_data_trigger.problems(definition_channels(training_job_definition)) if new_data_trigger else []
         problems += trigger_problems
@@ -164,6 +184,16 @@ class WarmStartTuningPipeline(Construct):
             **fragment_props,
         )
         problems += fragment_errors
+        settings = poll_settings(parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate,
+                                 parent_wait_timeout)
+        if state_machine_timeout is not None and not Token.is_unresolved(state_machine_timeout.to_seconds()) and (
+            state_machine_timeout.to_seconds() <= settings.timeout_seconds
+        ):
+            problems.append(
+                f"state_machine_timeout: expected more than the parent wait ({settings.timeout_seconds} s, "
+                f"parent_wait_timeout) plus the tuning job's own run time, got {state_machine_timeout.to_seconds():g} s: "
+                "every run that waits for its parents would time out"
+            )
         if schedule is not None:
             problems += _schedule_problems(
                 schedule, fragment_errors, new_data_channels=new_data_channels, new_data_bucket=new_data_bucket,

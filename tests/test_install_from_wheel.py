@@ -17,12 +17,7 @@ import pytest
 
 from cdk_helpers import REPO
 
-README = REPO / "README.md"
-
-
-def quickstart_app() -> str:
-    text = README.read_text(encoding="utf-8")
-    return text.split("<!-- quickstart-app -->\n```python\n", 1)[1].split("```", 1)[0]
+from readme_examples import quickstart_app
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +73,4 @@ def test_wheel_in_a_fresh_venv_without_then_with_the_local_extra(wheel, tmp_path
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "SUCCEEDED" in done.stdout and "Traceback" not in done.stderr
     assert "Tuning job(s) created: churn-" in done.stdout
+

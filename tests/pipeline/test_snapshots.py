@@ -116,9 +116,11 @@ def topic_id(transfer) -> str:
     return logical_id
 
 
-def test_both_alarms_notify_the_created_topic(transfer, topic_id):
+def test_every_alarm_notifies_the_created_topic(transfer, topic_id):
     alarms = resources_of_type(transfer, "AWS::CloudWatch::Alarm")
     assert sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values()) == [
+        "ExecutionThrottled",
+        "ExecutionsAborted",
         "ExecutionsFailed",
         "ExecutionsTimedOut",
     ]
@@ -128,7 +130,7 @@ def test_both_alarms_notify_the_created_topic(transfer, topic_id):
 
 def test_alarms_of_a_pipeline_without_topic_notify_nothing(example_template):
     alarms = resources_of_type(example_template, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == 2
+    assert len(alarms) == 4
     assert all("AlarmActions" not in alarm["Properties"] for alarm in alarms.values())
     assert resources_of_type(example_template, "AWS::SNS::Topic") == {}
 

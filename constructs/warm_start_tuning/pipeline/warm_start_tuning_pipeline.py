@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
@@ -19,6 +20,7 @@ from constructs import Construct
 from ..nag import acknowledge_state_machine_findings
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..validator import WarmStartValidator
+from ..validator.warm_start_validator import FIXED_FUNCTION_PROPS
 from ..waiter.wait_for_tuning_jobs import poll_settings
 from .completion_event import COMPLETION_EVENT_EVENTS
 from .completion_event import publish_completion_event as completion_event_step
@@ -28,6 +30,7 @@ from .props import (
     definition_with_role,
     duration_problems,
     durations_or_none,
+    is_role,
     raise_problems,
     static_request,
     warm_start_type_value,
@@ -96,6 +99,9 @@ class WarmStartTuningPipeline(Construct):
         new_data_trigger: Optional[NewDataTrigger] = None,
         publish_completion_event: bool = True,
         max_concurrent_runs: Optional[int] = 1,
+        role: Optional[iam.IRole] = None,
+        existing_lambda_obj: Optional[lambda_.IFunction] = None,
+        lambda_function_props: Optional[Mapping[str, Any]] = None,
     ) -> None:
         """
         The warm-start props are those of :class:`WarmStartTuning` (see there). Besides:
@@ -122,6 +128,16 @@ class WarmStartTuningPipeline(Construct):
             once, successfully, creating nothing (``{"skipped": true}``). None: no limit.
             Default: 1. The state machine then has a fixed name (derived from its path) so
             that its role may list its own executions.
+        :param role: the state machine's role (``states.amazonaws.com`` must be able to
+            assume it); the statements the pipeline needs are added to it. Default: a new
+            role.
+        :param existing_lambda_obj: the validator function to use instead of the stack's
+            shared one (it must run this library's handler, see
+            ``WarmStartValidator.code()``). Conflicts with ``lambda_function_props``.
+        :param lambda_function_props: ``lambda_.Function`` keywords for a validator of this
+            pipeline's own instead of the stack's shared one, e.g. ``vpc``,
+            ``vpc_subnets``, ``security_groups``, ``memory_size``, ``environment``.
+            Default: the shared validator.
         """
         super().__init__(scope, construct_id)
         # Every problem in one error: the pipeline's own conflicts and the fragment's props
@@ -132,6 +148,21 @@ class WarmStartTuningPipeline(Construct):
         parent_poll_interval, parent_poll_max_interval, parent_wait_timeout = durations_or_none(*durations.values())
         (state_machine_timeout,) = durations_or_none(state_machine_timeout)
         problems += bool_problems(create_notification_topic=create_notification_topic, tracing_enabled=tracing_enabled)
+        if existing_lambda_obj is not None and lambda_function_props is not None:
+            problems.append("conflicting props: give existing_lambda_obj or lambda_function_props, not both")
+        if existing_lambda_obj is not None and not hasattr(existing_lambda_obj, "function_arn"):
+            problems.append(f"existing_lambda_obj: expected an aws_lambda.IFunction, got "
+                            f"{type(existing_lambda_obj).__name__} {existing_lambda_obj!r}")
+        if lambda_function_props is not None and not isinstance(lambda_function_props, Mapping):
+            problems.append(f"lambda_function_props: expected a dict of aws_lambda.Function keywords, got "
+                            f"{type(lambda_function_props).__name__} {lambda_function_props!r}")
+        elif lambda_function_props is not None and set(lambda_function_props) & FIXED_FUNCTION_PROPS:
+            problems.append(f"lambda_function_props: may not set "
+                            f"{', '.join(sorted(set(lambda_function_props) & FIXED_FUNCTION_PROPS))} "
+                            "(the validator runs the library's handler)")
+        if role is not None and not is_role(role):
+            problems.append(f"role: expected an aws_iam.IRole (the state machine's role), got "
+                            f"{type(role).__name__} {role!r}")
         if existing_log_group is not None and log_group_props is not None:
             problems.append("conflicting props: give existing_log_group or log_group_props, not both")
         if existing_notification_topic is not None and create_notification_topic:
@@ -201,9 +232,15 @@ class WarmStartTuningPipeline(Construct):
             )
         raise_problems(type(self).__name__, problems)
 
+        validator: Optional[WarmStartValidator] = None
+        if existing_lambda_obj is not None or lambda_function_props is not None:
+            validator = WarmStartValidator(
+                self, "Validator", existing_function=existing_lambda_obj, function_props=lambda_function_props
+            )
         self.tuning = WarmStartTuning(
             self,
             "WarmStartTuning",
+            validator=validator,
             parent_poll_interval=parent_poll_interval,
             parent_poll_max_interval=parent_poll_max_interval,
             parent_poll_backoff_rate=parent_poll_backoff_rate,
@@ -215,10 +252,19 @@ class WarmStartTuningPipeline(Construct):
             **fragment_props,
         )
         self.validator: WarmStartValidator = self.tuning.validator
+        # Under /aws/vendedlogs/: CloudWatch Logs then needs no resource policy entry per
+        # log group for Step Functions' delivery (that policy is capped at 5,120 characters,
+        # and deploys of many state machines fail on it otherwise).
         self.log_group: logs.ILogGroup = existing_log_group or logs.LogGroup(
             self,
             "StateMachineLogs",
-            **{"retention": logs.RetentionDays.ONE_YEAR, "removal_policy": RemovalPolicy.RETAIN, **(log_group_props or {})},
+            **{
+                "log_group_name": "/aws/vendedlogs/states/" + Names.unique_resource_name(self, max_length=200,
+                                                                                        separator="-"),
+                "retention": logs.RetentionDays.ONE_YEAR,
+                "removal_policy": RemovalPolicy.RETAIN,
+                **(log_group_props or {}),
+            },
         )
         wait_timeout = self.tuning.wait.settings.timeout_seconds
         workflow: sfn.IChainable = self.tuning
@@ -236,6 +282,7 @@ class WarmStartTuningPipeline(Construct):
             self,
             "StateMachine",
             state_machine_name=state_machine_name,
+            role=role,
             definition_body=sfn.DefinitionBody.from_chainable(workflow),
             state_machine_type=sfn.StateMachineType.STANDARD,
             timeout=state_machine_timeout or rounds_timeout(rounds, wait_timeout),
@@ -262,6 +309,9 @@ class WarmStartTuningPipeline(Construct):
             )
         self.failed_alarm = self._alarm("ExecutionsFailed", self.state_machine.metric_failed(), "failed")
         self.timed_out_alarm = self._alarm("ExecutionsTimedOut", self.state_machine.metric_timed_out(), "timed out")
+        self.aborted_alarm = self._alarm("ExecutionsAborted", self.state_machine.metric_aborted(), "was aborted")
+        self.throttled_alarm = self._alarm("ExecutionsThrottled", self.state_machine.metric_throttled(),
+                                           "was throttled")
 
         self.schedule: Optional[scheduler.Schedule] = (
             add_schedule(self, self.state_machine, schedule) if schedule is not None else None
@@ -291,6 +341,45 @@ class WarmStartTuningPipeline(Construct):
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` list and describe executions and read their history."""
         return self.state_machine.grant_read(grantee)
+
+    def grant_execution(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Let ``grantee`` do ``actions`` (e.g. ``states:StopExecution``) on the executions."""
+        return self.state_machine.grant_execution(grantee, *actions)
+
+    def grant_stop_execution(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` stop executions (the running tuning job is stopped with them)."""
+        return self.state_machine.grant_execution(grantee, "states:StopExecution")
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Let ``grantee`` do ``actions`` on the state machine itself."""
+        return self.state_machine.grant(grantee, *actions)
+
+    # Metrics of the state machine (AWS/States, dimension StateMachineArn), as
+    # sfn.StateMachine has them; ``props`` are cloudwatch.MetricOptions keywords.
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric(metric_name, **props)
+
+    def metric_failed(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_failed(**props)
+
+    def metric_succeeded(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_succeeded(**props)
+
+    def metric_timed_out(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_timed_out(**props)
+
+    def metric_aborted(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_aborted(**props)
+
+    def metric_throttled(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_throttled(**props)
+
+    def metric_started(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_started(**props)
+
+    def metric_duration(self, **props: Any) -> cloudwatch.Metric:
+        """ExecutionTime: how long executions take (milliseconds)."""
+        return self.state_machine.metric_time(**props)
 
 
 def _schedule_problems(

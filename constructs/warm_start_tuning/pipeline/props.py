@@ -36,14 +36,23 @@ def warm_start_type_value(value: Any) -> Any:
 def static_request(
     tuning_job_config: Any, training_job_definition: Any, tags: Optional[Sequence[Mapping[str, str]]]
 ) -> dict:
-    """The part of CreateHyperParameterTuningJob known at synth time."""
+    """The part of CreateHyperParameterTuningJob known at synth time, as plain dicts and
+    lists (the typed helpers are dict subclasses)."""
     request: dict = {
-        "HyperParameterTuningJobConfig": tuning_job_config,
-        "TrainingJobDefinition": training_job_definition,
+        "HyperParameterTuningJobConfig": _plain(tuning_job_config),
+        "TrainingJobDefinition": _plain(training_job_definition),
     }
     if tags:
-        request["Tags"] = list(tags)
+        request["Tags"] = _plain(list(tags))
     return request
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def definition_with_role(training_job_definition: Any, role_arn: Any) -> Any:

@@ -60,8 +60,16 @@ def test_resume_note_names_the_resumed_job(templates, capsys):
     main(_run(templates.example, "--input", '{"resume": "imgcls-0123456789abcdef0123"}', "--parent", "imgcls-parent-1"))
     out = capsys.readouterr().out
     assert "note: this run resumes imgcls-0123456789abcdef0123 (its one parent), which is not simulated; add " \
-           "--parent imgcls-0123456789abcdef0123:InProgress=3600,Stopped" in out
+           "--parent imgcls-0123456789abcdef0123:Stopped" in out
     assert "note: this run waits for" not in out
+
+
+def test_resume_without_parents_simulates_the_resumed_job_stopped(templates, capsys):
+    code = main(_run(templates.example, "--input", '{"resume": "imgcls-0123456789abcdef0123"}'))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Parent imgcls-0123456789abcdef0123: Stopped" in out
+    assert '"mode": "resume"' in out
 
 
 def test_automatic_selection_note(features, capsys):

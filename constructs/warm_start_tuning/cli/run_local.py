@@ -558,8 +558,9 @@ def _run(args: argparse.Namespace, source: TemplateSource, run_input: Any) -> in
             if repeated:
                 raise UsageError(f"--parent names {', '.join(repeated)} more than once")
         elif local.pipeline is not None and _resumed(run_input):
-            # The resumed job is the run's one parent; a job that stopped has budget left.
-            specs = [(_resumed(run_input), [("InProgress", 3600.0), ("Stopped", None)])]
+            # The resumed job is the run's one parent: one that stopped early (resume
+            # refuses a job still running), so it has budget left.
+            specs = [(_resumed(run_input), [("Stopped", None)])]
         elif local.pipeline is not None:
             specs = [(name, DEFAULT_PARENT_STATUS_PATH) for name in local.pipeline.parents_for(run_input)]
         else:
@@ -636,7 +637,7 @@ def parents_note(pipeline: Any, run_input: Any, simulated: Sequence[str]) -> str
         if resumed in simulated:
             return None
         return (f"this run resumes {resumed} (its one parent), which is not simulated; add "
-                f"--parent {resumed}:InProgress=3600,Stopped")
+                f"--parent {resumed}:Stopped")
     named = _named_parents(run_input) or list(pipeline.default_parents)
     if not named:
         prefix = pipeline.job_name_prefix

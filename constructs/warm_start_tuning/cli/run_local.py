@@ -572,6 +572,13 @@ def _run(args: argparse.Namespace, source: TemplateSource, run_input: Any) -> in
             create_parents(local, specs)
         except ValueError as error:
             raise UsageError(f"--parent: {error}") from None
+        except Exception as error:  # botocore's ParamValidationError: a request SageMaker refuses
+            if type(error).__name__ != "ParamValidationError":
+                raise
+            raise UsageError(
+                f"the pipeline's request is not one SageMaker accepts, so no parent can be made from it "
+                f"(synthesize it with this version of the library: synth reports each problem): {error}"
+            ) from None
         for name, path in specs:
             say(f"Parent {name}: {format_status_path(path)}")
         if not specs:

@@ -116,6 +116,15 @@ def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+def _bound_problems(where: str, measured: Any, meta: Mapping[str, Any], at_least: str, at_most: str) -> list[str]:
+    """``measured`` (a value or a length) against the shape's ``min`` and ``max``."""
+    if "min" in meta and measured < meta["min"]:
+        return [f"{where}: expected at least {meta['min']}{at_least}, got {measured!r}"]
+    if "max" in meta and measured > meta["max"]:
+        return [f"{where}: expected at most {meta['max']}{at_most}, got {measured!r}"]
+    return []
+
+
 def _walk(value: Any, shape: Any, path: str, is_dynamic: Any, problems: list[str], planned: frozenset = frozenset()) -> None:
     import difflib
 
@@ -144,18 +153,14 @@ def _walk(value: Any, shape: Any, path: str, is_dynamic: Any, problems: list[str
         if not isinstance(value, (list, tuple)):
             problems.append(f"{where}: expected {expected}, got {_kind(value)}")
             return
-        if "min" in meta and len(value) < meta["min"]:
-            problems.append(f"{where}: expected at least {meta['min']} item(s), got {len(value)}")
-        if "max" in meta and len(value) > meta["max"]:
-            problems.append(f"{where}: expected at most {meta['max']} item(s), got {len(value)}")
+        problems += _bound_problems(where, len(value), meta, " item(s)", " item(s)")
         for index, item in enumerate(value):
             _walk(item, shape.member, f"{path}[{index}]", is_dynamic, problems)
     elif kind == "map":
         if not isinstance(value, Mapping):
             problems.append(f"{where}: expected {expected}, got {_kind(value)}")
             return
-        if "max" in meta and len(value) > meta["max"]:
-            problems.append(f"{where}: expected at most {meta['max']} entries, got {len(value)}")
+        problems += _bound_problems(where, len(value), {"max": meta["max"]} if "max" in meta else {}, "", " entries")
         for key, item in value.items():
             _walk(key, shape.key, f"{path} key {key!r}", is_dynamic, problems)
             _walk(item, shape.value, f"{path}[{key!r}]", is_dynamic, problems)
@@ -163,10 +168,7 @@ def _walk(value: Any, shape: Any, path: str, is_dynamic: Any, problems: list[str
         if not isinstance(value, str):
             problems.append(f"{where}: expected {expected}, got {_kind(value)}")
             return
-        if "min" in meta and len(value) < meta["min"]:
-            problems.append(f"{where}: expected at least {meta['min']} character(s), got {len(value)}")
-        if "max" in meta and len(value) > meta["max"]:
-            problems.append(f"{where}: expected at most {meta['max']} characters, got {len(value)}")
+        problems += _bound_problems(where, len(value), meta, " character(s)", " characters")
         enum = getattr(shape, "enum", None)
         if enum and value not in enum:
             close = difflib.get_close_matches(value, list(enum), n=1, cutoff=0.6)
@@ -177,10 +179,7 @@ def _walk(value: Any, shape: Any, path: str, is_dynamic: Any, problems: list[str
         if isinstance(value, bool) or not isinstance(value, numeric):
             problems.append(f"{where}: expected {expected}, got {_kind(value)}")
             return
-        if "min" in meta and value < meta["min"]:
-            problems.append(f"{where}: expected at least {meta['min']}, got {value!r}")
-        if "max" in meta and value > meta["max"]:
-            problems.append(f"{where}: expected at most {meta['max']}, got {value!r}")
+        problems += _bound_problems(where, value, meta, "", "")
     elif kind == "boolean":
         if not isinstance(value, bool):
             problems.append(f"{where}: expected {expected}, got {_kind(value)}")

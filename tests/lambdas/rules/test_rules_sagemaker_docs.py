@@ -186,7 +186,7 @@ def test_training_job_definitions_says_why():
 def test_tag_budget_counts_step_functions_tags():
     assert SAGEMAKER_MAX_TAGS == 50 and STEP_FUNCTIONS_SYNC_TAGS == 2
     budget = user_tag_budget()
-    assert budget == 50 - 2 - 1  # the library's execution tag
+    assert budget == 50 - 2 - 2  # the library's execution tag and run-key tag (limits.LIBRARY_TAGS)
     fits = valid_request(Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(budget)])
     assert check_static(fits, "TransferLearning") == []
     over = valid_request(Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(budget + 1)])

@@ -90,3 +90,24 @@ def test_installed_wheel_synthesizes_from_another_directory(wheel, tmp_path):
     assert any(r["Type"] == "AWS::Lambda::Function" for r in template["Resources"].values())
     (asset,) = [p for p in (workdir / "out").glob("asset.*") if p.is_dir()]
     assert (asset / "handler.py").exists() and (asset / "warm_start_rules" / "engine.py").exists()
+
+
+def test_wheel_ships_py_typed_and_license(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "warm_start_tuning/py.typed" in names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") or name.endswith("/LICENSE") for name in names), names
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "Provides-Extra: local" in metadata
+    assert 'Requires-Dist: moto[events,s3,sagemaker,stepfunctions]==5.2.5; extra == "local"' in metadata
+
+
+def test_local_extra_pin_is_the_engine_pin():
+    import tomllib
+
+    from warm_start_tuning.local.moto_internals import MOTO_VERSION
+    from warm_start_tuning.local.requirements import LOCAL_REQUIREMENT, MOTO_PIN
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["optional-dependencies"]["local"] == [LOCAL_REQUIREMENT]
+    assert LOCAL_REQUIREMENT in project["optional-dependencies"]["dev"]
+    assert MOTO_PIN == MOTO_VERSION

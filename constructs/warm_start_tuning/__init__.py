@@ -9,6 +9,9 @@ Public API:
 - :class:`WarmStartValidator`: the validator Lambda, one per stack.
 - :class:`PipelineSchedule`, :class:`NewDataTrigger`, :class:`WarmStartRounds`: options of
   the pipeline (scheduled runs, runs on new data, repeated warm-start rounds).
+- :class:`TuningJobConfig`, :class:`ContinuousRange`, :class:`IntegerRange`,
+  :class:`CategoricalRange`, :class:`Objective`, :class:`S3Channel`: typed helpers that
+  are the boto3 dicts (mix them with raw dicts freely).
 - :class:`WarmStartType`, and the rule engine in :mod:`warm_start_tuning.rules`.
 """
 
@@ -20,6 +23,12 @@ from typing import TYPE_CHECKING, Any
 # The constructs import aws_cdk (jsii starts a Node process: seconds); the command line
 # and the rule engine must not pay for that, so the public names load on first use.
 _PUBLIC = {
+    "CategoricalRange": ".helpers",
+    "ContinuousRange": ".helpers",
+    "IntegerRange": ".helpers",
+    "Objective": ".helpers",
+    "S3Channel": ".helpers",
+    "TuningJobConfig": ".helpers",
     "NewDataTrigger": ".pipeline",
     "PipelineSchedule": ".pipeline",
     "WarmStartRounds": ".pipeline",
@@ -34,6 +43,7 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .helpers import CategoricalRange, ContinuousRange, IntegerRange, Objective, S3Channel, TuningJobConfig
     from .pipeline import (
         NewDataTrigger,
         PipelineSchedule,

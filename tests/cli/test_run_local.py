@@ -210,10 +210,12 @@ def test_missing_cdk_out_hints_at_synth(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # The hint speaks of the user's project (`cdk synth`, --app), not this repository's make.
     assert main(["run-local"]) == 2
-    assert "make synth" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "`cdk synth` in your project" in err and "--app 'python3 app.py'" in err and "make" not in err
     assert main(["run-local", "--template", "cdk.out/Nope.template.json"]) == 2
-    assert "make synth" in capsys.readouterr().err
+    assert "`cdk synth` in your project" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -116,10 +116,10 @@ def topic_id(transfer) -> str:
     return logical_id
 
 
-def test_both_alarms_notify_the_created_topic(transfer, topic_id):
+def test_every_alarm_notifies_the_created_topic(transfer, topic_id):
     alarms = resources_of_type(transfer, "AWS::CloudWatch::Alarm")
     names = sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values())
-    assert names[1:] == ["ExecutionsFailed", "ExecutionsTimedOut"]
+    assert names[1:] == ["ExecutionThrottled", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut"]
     assert names[0].startswith("CompletionEventNotPublished-")
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
@@ -127,7 +127,7 @@ def test_both_alarms_notify_the_created_topic(transfer, topic_id):
 
 def test_alarms_of_a_pipeline_without_topic_notify_nothing(example_template):
     alarms = resources_of_type(example_template, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == 3  # failed, timed out, completion event not published
+    assert len(alarms) == 5  # failed, timed out, aborted, throttled, completion event not published
     assert all("AlarmActions" not in alarm["Properties"] for alarm in alarms.values())
     assert resources_of_type(example_template, "AWS::SNS::Topic") == {}
 

@@ -33,6 +33,7 @@ from .run_local import (
     failure_lines,
     format_elapsed,
     local_pipeline,
+    require_local_engine,
     template_source,
     violations_of,
 )
@@ -54,6 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        require_local_engine()
         with template_source(args) as source:
             with local_pipeline(source, state_machine=args.state_machine, scale=args.time_scale) as local:
                 if local.pipeline is None or not local.pipeline.default_parents:

@@ -21,11 +21,22 @@ SUBCOMMANDS: tuple[str, ...] = (
 PROG = "warm-start-tuning"
 
 
+def package_version() -> str:
+    """The installed distribution's version (the source tree's pyproject when not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("cdk-warm-start-tuning")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="SageMaker warm-start hyperparameter tuning: check rules, run pipelines locally.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"{__package__}.{name}")

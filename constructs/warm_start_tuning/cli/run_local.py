@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -51,7 +52,10 @@ _EXECUTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 # A Fail state's cause can be a whole DescribeHyperParameterTuningJob response.
 _MAX_CAUSE_CHARS = 2000
 
-SYNTH_HINT = "run `make synth` (or `npx cdk synth`) first, or pass --template PATH or --app 'python3 app.py'"
+SYNTH_HINT = (
+    "synthesize your CDK app first (`cdk synth` in your project, which writes cdk.out/), "
+    "or pass --app 'python3 app.py' (synthesizes it, no CDK CLI needed) or --template PATH"
+)
 
 
 class UsageError(Exception):
@@ -104,6 +108,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input", default="{}", metavar="JSON|@FILE",
         help="execution input: JSON text, or @file.json ('@-' reads stdin). Default: {}",
+    )
+    parser.add_argument(
+        "--schedule", action="store_true",
+        help="run with the input of the pipeline's schedule (its AWS::Scheduler::Schedule target), "
+             "as the scheduler would start it",
+    )
+    parser.add_argument(
+        "--trigger-object", metavar="[s3://BUCKET/]KEY",
+        help="run with the input the new-data trigger's rule would give for this object "
+             "(the marker of a batch, e.g. incoming/2024-06-01/_SUCCESS)",
     )
     parser.add_argument(
         "--name", type=_execution_name, metavar="EXECUTION",
@@ -455,6 +469,7 @@ def local_pipeline(
     tuning_job: Sequence[tuple[str, float | None]] | None = None,
 ) -> Iterator[LocalRun]:
     """Start an engine and deploy the template's state machine (UsageError if it cannot)."""
+    require_local_engine()
     from warm_start_tuning.local import LocalEngine, TemplateError
     from warm_start_tuning.local.example_parents import pipeline_info_from_definition
 
@@ -492,8 +507,22 @@ def create_parents(
         run.engine.sagemaker.add_tuning_job(name, request, status_path=path)
 
 
+def require_local_engine() -> None:
+    """UsageError (one line, exit 2) when the ``[local]`` extra is missing or incomplete."""
+    from warm_start_tuning.local.requirements import missing_local_requirements
+
+    problem = missing_local_requirements()
+    if problem is not None:
+        raise UsageError(problem)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
+        require_local_engine()
+        given = [flag for flag, value in (("--input", args.input != "{}"), ("--schedule", args.schedule),
+                                          ("--trigger-object", args.trigger_object)) if value]
+        if len(given) > 1:
+            raise UsageError(f"give one of {', '.join(given)}: each is the whole execution input")
         run_input = read_input(args.input)
         with template_source(args) as source:
             return _run(args, source, run_input)
@@ -516,6 +545,11 @@ def _run(args: argparse.Namespace, source: TemplateSource, run_input: Any) -> in
     with local_pipeline(
         source, state_machine=args.state_machine, scale=args.time_scale, tuning_job=args.tuning_job
     ) as local:
+        if getattr(args, "schedule", False):
+            run_input = schedule_input(source.path, args.state_machine)
+        elif getattr(args, "trigger_object", None):
+            bucket = (local.pipeline.settings.get("newDataBucket") if local.pipeline is not None else None)
+            run_input = trigger_input(source.path, args.state_machine, args.trigger_object, default_bucket=bucket)
         if args.no_parents:
             specs: list[tuple[str, Sequence[tuple[str, float | None]]]] = []
         elif args.parent:
@@ -523,6 +557,10 @@ def _run(args: argparse.Namespace, source: TemplateSource, run_input: Any) -> in
             repeated = sorted({name for name, _ in specs if [n for n, _ in specs].count(name) > 1})
             if repeated:
                 raise UsageError(f"--parent names {', '.join(repeated)} more than once")
+        elif local.pipeline is not None and _resumed(run_input):
+            # The resumed job is the run's one parent: one that stopped early (resume
+            # refuses a job still running), so it has budget left.
+            specs = [(_resumed(run_input), [("Stopped", None)])]
         elif local.pipeline is not None:
             specs = [(name, DEFAULT_PARENT_STATUS_PATH) for name in local.pipeline.parents_for(run_input)]
         else:
@@ -534,23 +572,30 @@ def _run(args: argparse.Namespace, source: TemplateSource, run_input: Any) -> in
             create_parents(local, specs)
         except ValueError as error:
             raise UsageError(f"--parent: {error}") from None
+        except Exception as error:  # botocore's ParamValidationError: a request SageMaker refuses
+            if type(error).__name__ != "ParamValidationError":
+                raise
+            raise UsageError(
+                f"the pipeline's request is not one SageMaker accepts, so no parent can be made from it "
+                f"(synthesize it with this version of the library: synth reports each problem): {error}"
+            ) from None
         for name, path in specs:
             say(f"Parent {name}: {format_status_path(path)}")
         if not specs:
             say("Parents: none simulated")
         if args.parent and local.pipeline is not None:
-            used = local.pipeline.parents_for(run_input)
-            if sorted(used) != sorted(name for name, _ in args.parent):
-                say(f"note: this run waits for {', '.join(used) or 'no parent'}; name others with "
-                    "\"parents\" in --input")
+            note = parents_note(local.pipeline, run_input, [name for name, _ in args.parent])
+            if note:
+                say(f"note: {note}")
         name = args.name or f"run-local-{uuid.uuid4().hex[:12]}"
         say(f"Execution {name}, input {json.dumps(run_input)}; {describe_scale(args.time_scale)}")
         say()
         before = set(local.engine.sagemaker.jobs)
         printer = None if quiet else StatePrinter(local.definition, out)
         try:
+            # As JSON text: any JSON value ("hello", null, a list) is an input, as on AWS.
             result = local.engine.run(
-                local.arn, run_input, name=name, on_state=printer, timeout_s=args.timeout
+                local.arn, json.dumps(run_input), name=name, on_state=printer, timeout_s=args.timeout
             )
             timed_out = False
         except ExecutionTimeout as error:
@@ -571,8 +616,154 @@ def _run(args: argparse.Namespace, source: TemplateSource, run_input: Any) -> in
                 for line in failure_lines(result):
                     say(line)
             say(_created_line(local.engine, created))
+            if getattr(args, "schedule", False) or getattr(args, "trigger_object", None):
+                line = input_data_line(local.engine, created)
+                if line:
+                    say(line)
             say(counts_line(result))
     return 0 if result.succeeded else 1
+
+
+def _resumed(run_input: Any) -> str | None:
+    resume = run_input.get("resume") if isinstance(run_input, Mapping) else None
+    return resume if isinstance(resume, str) and resume else None
+
+
+def _named_parents(run_input: Any) -> list[str] | None:
+    named = run_input.get("parents") if isinstance(run_input, Mapping) else None
+    if isinstance(named, list) and named and all(isinstance(p, str) for p in named):
+        return list(dict.fromkeys(named))
+    return None
+
+
+def parents_note(pipeline: Any, run_input: Any, simulated: Sequence[str]) -> str | None:
+    """What the run will actually wait for, when the simulated --parent jobs are not it:
+    a resumed job, the automatically selected newest jobs, or the input's/defaults."""
+    resumed = _resumed(run_input)
+    if resumed is not None:
+        if resumed in simulated:
+            return None
+        return (f"this run resumes {resumed} (its one parent), which is not simulated; add "
+                f"--parent {resumed}:Stopped")
+    named = _named_parents(run_input) or list(pipeline.default_parents)
+    if not named:
+        prefix = pipeline.job_name_prefix
+        if prefix and all(name.startswith(f"{prefix}-") for name in simulated):
+            return None
+        return (f"this run chooses its parents automatically among the pipeline's own jobs ({prefix}-*); "
+                f"the simulated {', '.join(n for n in simulated if not (prefix and n.startswith(f'{prefix}-')))} "
+                "cannot be chosen: name parents with \"parents\" in --input")
+    if sorted(named) != sorted(simulated):
+        return f"this run waits for {', '.join(named)}; name others with \"parents\" in --input"
+    return None
+
+
+# --- inputs of the pipeline's own triggers ------------------------------------------------
+
+
+def _resources(path: Path, resource_type: str) -> dict[str, Mapping[str, Any]]:
+    try:
+        resources = json.loads(path.read_text(encoding="utf-8")).get("Resources") or {}
+    except (OSError, ValueError, AttributeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    return {k: r for k, r in resources.items() if isinstance(r, Mapping) and r.get("Type") == resource_type}
+
+
+def _one_for_state_machine(found: dict[str, Any], state_machine: str | None, what: str, path: Path) -> Any:
+    """The one ``found`` item whose target names ``state_machine`` (or the only one)."""
+    if state_machine:
+        found = {k: v for k, v in found.items() if state_machine in json.dumps(v[0])}
+    if not found:
+        raise UsageError(f"{path}: no {what} starts this state machine (give the pipeline {what.split()[0]}= prop)")
+    if len(found) > 1:
+        raise UsageError(f"{path}: {len(found)} {what}s ({', '.join(sorted(found))}): pass --state-machine")
+    return next(iter(found.values()))[1]
+
+
+def _literal_text(value: Any, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        if all(isinstance(part, str) for part in parts):
+            return separator.join(parts)
+    raise UsageError(f"{what} refers to other resources (CloudFormation references): run-local cannot resolve it")
+
+
+def schedule_input(path: Path, state_machine: str | None) -> Any:
+    """The execution input of the schedule that starts the state machine, with the
+    scheduler's context attributes filled in as the scheduler would."""
+    schedules = {
+        k: (r.get("Properties", {}).get("Target", {}).get("Arn"), r.get("Properties", {}).get("Target", {}))
+        for k, r in _resources(path, "AWS::Scheduler::Schedule").items()
+    }
+    target = _one_for_state_machine(schedules, state_machine, "schedule", path)
+    text = _literal_text(target.get("Input", "{}"), "the schedule's input")
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for attribute, value in (("scheduled-time", now), ("execution-id", str(uuid.uuid4())),
+                             ("attempt-number", "1"), ("schedule-arn", "arn:aws:scheduler:local:schedule/run-local")):
+        text = text.replace(f"<aws.scheduler.{attribute}>", value)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"the schedule's input is not JSON: {error}") from None
+
+
+def trigger_input(path: Path, state_machine: str | None, obj: str, *, default_bucket: str | None = None) -> Any:
+    """The execution input the new-data rule's input transformer would give for an S3
+    "Object Created" event of ``obj`` (``s3://bucket/key`` or a key)."""
+    rules: dict[str, Any] = {}
+    for logical_id, rule in _resources(path, "AWS::Events::Rule").items():
+        props = rule.get("Properties", {})
+        pattern = props.get("EventPattern") or {}
+        if "aws.s3" not in (pattern.get("source") or []):
+            continue
+        for target in props.get("Targets") or []:
+            rules[logical_id] = (target.get("Arn"), (pattern, target))
+    pattern, target = _one_for_state_machine(rules, state_machine, "new_data_trigger rule", path)
+    if obj.startswith("s3://"):
+        bucket, _, key = obj[len("s3://"):].partition("/")
+    else:
+        names = ((pattern.get("detail") or {}).get("bucket") or {}).get("name") or []
+        bucket = names[0] if names and isinstance(names[0], str) else default_bucket
+        key = obj
+        if bucket is None:
+            raise UsageError("the trigger's bucket is a reference resolved at deploy time: "
+                             "give --trigger-object s3://BUCKET/KEY")
+    if not key:
+        raise UsageError(f"--trigger-object {obj!r}: expected [s3://BUCKET/]KEY")
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    event = {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Object Created", "source": "aws.s3",
+        "account": "123456789012", "time": now, "region": "us-east-1", "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {"version": "0", "bucket": {"name": bucket},
+                   "object": {"key": key, "size": 0, "etag": uuid.uuid4().hex, "sequencer": "0"},
+                   "request-id": "run-local", "requester": "123456789012", "reason": "PutObject"},
+    }
+    transformer = target.get("InputTransformer")
+    if transformer is None:
+        text = _literal_text(target.get("Input"), "the rule's input") if "Input" in target else json.dumps(event)
+        return json.loads(text)
+    template = _literal_text(transformer.get("InputTemplate"), "the rule's input template")
+    for name, field in (transformer.get("InputPathsMap") or {}).items():
+        value = resolve_path(event, field)
+        template = template.replace(f'"<{name}>"', json.dumps(value)).replace(f"<{name}>", json.dumps(value))
+    try:
+        return json.loads(template)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"the rule's input template is not JSON: {error}") from None
+
+
+def input_data_line(engine: Any, created: Sequence[str]) -> str | None:
+    """The channels of the (first) created job: where the resolved inputData points."""
+    if not created:
+        return None
+    definition = engine.sagemaker.describe(created[0]).get("TrainingJobDefinition") or {}
+    channels = [
+        f"{c.get('ChannelName')} = {((c.get('DataSource') or {}).get('S3DataSource') or {}).get('S3Uri')}"
+        for c in definition.get("InputDataConfig") or []
+    ]
+    return "inputData: " + ", ".join(channels) if channels else None
 
 
 def _created_line(engine: Any, created: Sequence[str]) -> str:

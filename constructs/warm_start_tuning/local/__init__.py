@@ -1,8 +1,10 @@
 """Run synthesized pipelines without AWS: Step Functions on moto, real Lambda handlers
 in-process, simulated SageMaker tuning jobs, and scalable simulated time.
 
-Needs the ``dev`` extra (moto). Names are imported on first use, so importing this
-package does not import moto.
+Needs the ``[local]`` extra (``pip install 'cdk-warm-start-tuning[local]'``: moto and
+its Step Functions parser). Names are imported on first use, so importing this package
+does not import moto; without the extra, the first use raises one ImportError
+(:class:`~.requirements.LocalEngineUnavailable`) naming the command that installs it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ __all__ = [
     "TemplateError",
     "UnsupportedDefinitionError",
     "default_tuning_request",
+    "example_parents",
 ]
+
+# Submodules reachable as attributes (``warm_start_tuning.local.example_parents``).
+_SUBMODULES = {"example_parents", "requirements"}
 
 _WHERE = {
     "ExecutionResult": ".engine",
@@ -43,8 +49,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        from importlib import import_module
+    from importlib import import_module
 
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
+    if name in _WHERE:
+        from .requirements import require_local_engine
+
+        require_local_engine()
         return getattr(import_module(_WHERE[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

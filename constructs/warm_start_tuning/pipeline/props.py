@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Mapping, Optional, Sequence
 
-from aws_cdk import Token
+from aws_cdk import Duration, Token
 from aws_cdk import aws_iam as iam
 
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT, FAILED_PARENT_POLICIES, PollSettings, Violation, check_static
@@ -36,14 +36,23 @@ def warm_start_type_value(value: Any) -> Any:
 def static_request(
     tuning_job_config: Any, training_job_definition: Any, tags: Optional[Sequence[Mapping[str, str]]]
 ) -> dict:
-    """The part of CreateHyperParameterTuningJob known at synth time."""
+    """The part of CreateHyperParameterTuningJob known at synth time, as plain dicts and
+    lists (the typed helpers are dict subclasses)."""
     request: dict = {
-        "HyperParameterTuningJobConfig": tuning_job_config,
-        "TrainingJobDefinition": training_job_definition,
+        "HyperParameterTuningJobConfig": _plain(tuning_job_config),
+        "TrainingJobDefinition": _plain(training_job_definition),
     }
     if tags:
-        request["Tags"] = list(tags)
+        request["Tags"] = _plain(list(tags))
     return request
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def definition_with_role(training_job_definition: Any, role_arn: Any) -> Any:
@@ -56,12 +65,110 @@ def definition_with_role(training_job_definition: Any, role_arn: Any) -> Any:
 
 def role_problems(sagemaker_role: Optional[iam.IRole], training_job_definition: Any) -> list[str]:
     """The role SageMaker runs as must be given exactly once (or twice, the same)."""
+    if sagemaker_role is not None and not is_role(sagemaker_role):
+        return [f"sagemaker_role: expected an aws_iam.IRole (e.g. iam.Role.from_role_arn(self, 'Role', arn)), "
+                f"got {_shown(sagemaker_role)}"]
     role_arn = training_job_definition.get("RoleArn") if isinstance(training_job_definition, Mapping) else None
     if sagemaker_role is None and role_arn is None:
         return ["give sagemaker_role or training_job_definition['RoleArn'] (the role SageMaker runs as)"]
     if sagemaker_role is not None and role_arn is not None and role_arn != sagemaker_role.role_arn:
         return ["sagemaker_role and training_job_definition['RoleArn'] name different roles: give one of them"]
     return []
+
+
+_TAG_EXAMPLE = "[{'Key': 'team', 'Value': 'ml'}]"
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message: its type and a short repr (a token says it is one)."""
+    if _is_token(value):
+        return f"a token ({type(value).__name__} resolved at deploy time)"
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 80 else text[:77] + '...'}"
+
+
+def is_role(value: Any) -> bool:
+    """An ``iam.IRole`` (a Role, or one imported with ``Role.from_role_arn``)."""
+    return hasattr(value, "role_arn") and hasattr(value, "grant_pass_role")
+
+
+def type_problem(prop: str, value: Any, expected: str, ok: bool) -> list[str]:
+    """``["<prop>: expected <expected>, got <value>"]`` unless ``ok``."""
+    return [] if ok else [f"{prop}: expected {expected}, got {_shown(value)}"]
+
+
+def bool_problems(**props: Any) -> list[str]:
+    """Each prop that must be a bool and is not."""
+    return [p for name, value in props.items() for p in type_problem(name, value, "a bool", isinstance(value, bool))]
+
+
+def duration_problems(**props: Any) -> list[str]:
+    """Each prop that must be an aws_cdk.Duration (or None) and is not."""
+    problems: list[str] = []
+    for name, value in props.items():
+        if value is not None and not isinstance(value, Duration):
+            example = "Duration.minutes(1)" if "interval" in name else "Duration.days(7)"
+            problems.append(f"{name}: expected an aws_cdk.Duration such as {example}, got {_shown(value)}")
+    return problems
+
+
+def durations_or_none(*values: Any) -> list[Any]:
+    """``values`` with each that is not a Duration replaced by None (its default), so that
+    the remaining checks run after a type problem was reported."""
+    return [value if isinstance(value, Duration) else None for value in values]
+
+
+def literal_problems(**props: Any) -> list[str]:
+    """Props that must be known at synth time, given as a token (a CfnParameter, a
+    reference): they name IAM resources, job names and the state machine's own checks."""
+    problems: list[str] = []
+    for name, value in props.items():
+        if _has_tokens(value):
+            problems.append(
+                f"{name}: expected a value known at synth time, got {_shown(value)}: it is used at synth time "
+                "(IAM resource names, job names, the synth-time rule checks), so a CfnParameter or another "
+                "resource's attribute cannot be used here; give the literal value (context values, "
+                "`app.node.try_get_context(...)`, are literal at synth time)"
+            )
+    return problems
+
+
+def tags_problems(tags: Any) -> list[str]:
+    """``tags`` must be boto3's shape: a list of ``{"Key": str, "Value": str}`` (keys and
+    values may be tokens). Lengths and the count are judged with the request."""
+    if tags is None:
+        return []
+    if not isinstance(tags, (list, tuple)):
+        return [f"tags: expected a list of {{'Key': str, 'Value': str}} such as {_TAG_EXAMPLE}, got {_shown(tags)}"]
+    problems = []
+    for index, tag in enumerate(tags):
+        if not isinstance(tag, Mapping):
+            problems.append(f"tags[{index}]: expected a dict {{'Key': str, 'Value': str}} such as "
+                            f"{{'Key': 'team', 'Value': 'ml'}}, got {_shown(tag)}")
+            continue
+        extra = sorted(str(k) for k in tag if k not in ("Key", "Value"))
+        missing = [k for k in ("Key", "Value") if k not in tag]
+        if extra or missing:
+            problems.append(f"tags[{index}]: expected exactly the keys 'Key' and 'Value'"
+                            + (f"; missing {', '.join(repr(k) for k in missing)}" if missing else "")
+                            + (f"; unknown {', '.join(repr(k) for k in extra)}" if extra else ""))
+        for key in ("Key", "Value"):
+            if key in tag and not isinstance(tag[key], str):
+                problems.append(f"tags[{index}].{key}: expected a string, got {_shown(tag[key])}")
+    return problems
+
+
+def request_model_problems(request: Any) -> list[str]:
+    """The static request against botocore's model of CreateHyperParameterTuningJob, at
+    every depth (unknown keys with a "did you mean", types, lengths, enums); tokens are
+    left to the validator, which checks the resolved request on every run."""
+    from ..tasks._api_model import request_problems
+
+    return request_problems(request, _is_token)
+
+
+def _problem_path(message: str) -> str:
+    return message.split(":", 1)[0]
 
 
 def warm_start_problems(
@@ -85,13 +192,30 @@ def warm_start_problems(
     never be valid fails `cdk synth` instead of every execution.
     """
     problems = role_problems(sagemaker_role, training_job_definition)
+    if sagemaker_role is not None and not is_role(sagemaker_role):
+        sagemaker_role = None
     if sagemaker_role is not None:
         role_arn = sagemaker_role.role_arn
     elif isinstance(training_job_definition, Mapping) and training_job_definition.get("RoleArn") is not None:
         role_arn = training_job_definition["RoleArn"]
     else:
         role_arn = _MISSING_ROLE_STAND_IN
+    for name, value in (("tuning_job_config", tuning_job_config), ("training_job_definition", training_job_definition)):
+        problems += type_problem(name, value, "a dict (boto3's shape)", isinstance(value, Mapping))
+    problems += literal_problems(job_name_prefix=job_name_prefix, training_job_limit=training_job_limit,
+                                 failed_parent_policy=failed_parent_policy)
+    if _has_tokens(job_name_prefix):
+        job_name_prefix = "token-prefix"
+    if _has_tokens(training_job_limit):
+        training_job_limit = DEFAULT_TRAINING_JOB_LIMIT
+    found_tags = tags_problems(tags)
+    problems += found_tags
+    if found_tags:
+        tags = None
     request = static_request(tuning_job_config, definition_with_role(training_job_definition, role_arn), tags)
+    model_found = request_model_problems(request) if isinstance(tuning_job_config, Mapping) and isinstance(
+        training_job_definition, Mapping) else []
+    problems.extend(f"[INVALID_REQUEST] {p}" for p in model_found)
 
     if not isinstance(training_job_limit, int) or isinstance(training_job_limit, bool) or training_job_limit < 1:
         problems.append(
@@ -110,7 +234,14 @@ def warm_start_problems(
         training_job_limit=training_job_limit,
         job_name_prefix=job_name_prefix,
     )
-    problems.extend(f"[{v.code}] {v.message}" for v in violations)
+    # What botocore's model found is said once: the rule engine's message on the same
+    # path (or under it) would repeat it.
+    model_paths = [_problem_path(p) for p in model_found]
+    problems.extend(
+        f"[{v.code}] {v.message}"
+        for v in violations
+        if not (v.code == "INVALID_REQUEST" and any(_problem_path(v.message).startswith(path) for path in model_paths))
+    )
     problems.extend(
         wait_problems(
             poll_settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -37,6 +37,8 @@ from .triggers import definition_channels
 from .props import (
     WarmStartType,
     definition_with_role,
+    duration_problems,
+    durations_or_none,
     raise_problems,
     static_request,
     warm_start_problems,
@@ -73,6 +75,19 @@ PIPELINE_FIXED_EVENTS = (
 )
 
 
+MAX_STATE_NAME_PREFIX = 48
+
+
+def state_name_prefix_problems(prefix: Any) -> list[str]:
+    """``state_name_prefix`` is a literal string short enough for Step Functions' 80."""
+    if not isinstance(prefix, str) or Token.is_unresolved(prefix):
+        return [f"state_name_prefix: expected a string (e.g. 'Churn-'), got {type(prefix).__name__} {prefix!r}"]
+    if len(prefix) > MAX_STATE_NAME_PREFIX:
+        return [f"state_name_prefix: expected at most {MAX_STATE_NAME_PREFIX} characters (state names are at most "
+                f"80), got {len(prefix)}"]
+    return []
+
+
 def fixed_history_events(rounds: Optional[WarmStartRounds]) -> int:
     """Worst-case history events of everything but the parent wait. Rounds repeat the
     validate/create part, and with them every round may attach to an existing job."""
@@ -100,7 +115,11 @@ def fragment_problems(
         allowed_overrides=allowed_overrides,
         allowed_input_locations=allowed_input_locations,
         allowed_parent_prefixes=allowed_parent_prefixes,
-        job_name_prefix=warm_start_props.get("job_name_prefix"),
+        # A token prefix is reported (once) with the other props that must be literal.
+        job_name_prefix=(
+            "token-prefix" if Token.is_unresolved(warm_start_props.get("job_name_prefix"))
+            else warm_start_props.get("job_name_prefix")
+        ),
         parents=warm_start_props.get("parents"),
         new_data_bucket=new_data_bucket,
     )
@@ -198,6 +217,7 @@ class WarmStartTuning(sfn.StateMachineFragment):
         allowed_input_locations: Optional[Sequence[str]] = None,
         allowed_parent_prefixes: Optional[Sequence[str]] = None,
         other_history_events: int = 0,
+        state_name_prefix: str = "",
     ) -> None:
         """
         :param warm_start_type: the default warm-start type; an execution may override it
@@ -248,12 +268,25 @@ class WarmStartTuning(sfn.StateMachineFragment):
             (besides the pipeline's own ``<prefix>-*``); the validator's IAM then describes
             only those. Default: none, any tuning job of the account and region.
         :param other_history_events: history events of the workflow around the fragment,
-            counted into the 25,000-event budget of the parent wait. Default: 0.
+            counted into the 25,000-event budget of the parent wait: about 5 per Task state,
+            2 per Pass, Choice or Wait state that an execution passes through outside the
+            fragment (e.g. a Pass and three tasks around it: 2 + 3 * 5 = 17). The fragment
+            counts its own states; a parent wait whose worst case would not fit is refused
+            at synth. Default: 0.
+        :param state_name_prefix: put before every state name of the fragment, so that
+            several fragments can live in one state machine (state names are unique per
+            state machine), e.g. ``"Churn-"``. At most 48 characters (Step Functions allows
+            80 per name). Default: "" (the names as documented).
         """
         super().__init__(scope, construct_id)
+        durations = dict(parent_poll_interval=parent_poll_interval, parent_poll_max_interval=parent_poll_max_interval,
+                         parent_wait_timeout=parent_wait_timeout)
+        parent_poll_interval, parent_poll_max_interval, parent_wait_timeout = durations_or_none(*durations.values())
         raise_problems(
             type(self).__name__,
-            fragment_problems(
+            duration_problems(**durations)
+            + state_name_prefix_problems(state_name_prefix)
+            + fragment_problems(
                 rounds=rounds,
                 other_history_events=other_history_events,
                 new_data_channels=new_data_channels,
@@ -472,6 +505,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
         read_input.next(prepare).next(self.wait).next(first_validation)
         validate.next(self.create_task).next(describe_finished).next(job_done)
         self._ends = [with_overall, without_overall]
+        if state_name_prefix:
+            self.prefix_states(state_name_prefix)
 
     def _job_failure(self, error: str, *, with_rounds: bool) -> sfn.IChainable:
         """The Fail state of a job that failed or was not created. With rounds, the cause

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from aws_cdk import Duration, Names, RemovalPolicy
+from aws_cdk import Duration, Names, RemovalPolicy, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
@@ -19,10 +20,21 @@ from constructs import Construct
 from ..nag import acknowledge_state_machine_findings
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..validator import WarmStartValidator
+from ..validator.warm_start_validator import FIXED_FUNCTION_PROPS
 from ..waiter.wait_for_tuning_jobs import poll_settings
 from .completion_event import COMPLETION_EVENT_EVENTS, NOT_PUBLISHED_STATE
 from .completion_event import publish_completion_event as completion_event_step
-from .props import WarmStartType, definition_with_role, raise_problems, static_request, warm_start_type_value
+from .props import (
+    WarmStartType,
+    bool_problems,
+    definition_with_role,
+    duration_problems,
+    durations_or_none,
+    is_role,
+    raise_problems,
+    static_request,
+    warm_start_type_value,
+)
 from .rounds import WarmStartRounds, rounds_timeout
 from .run_lock import RUN_LOCK_EVENTS, max_concurrent_runs_problems, run_lock
 from .triggers import (
@@ -87,6 +99,9 @@ class WarmStartTuningPipeline(Construct):
         new_data_trigger: Optional[NewDataTrigger] = None,
         publish_completion_event: bool = True,
         max_concurrent_runs: Optional[int] = 1,
+        role: Optional[iam.IRole] = None,
+        existing_lambda_obj: Optional[lambda_.IFunction] = None,
+        lambda_function_props: Optional[Mapping[str, Any]] = None,
     ) -> None:
         """
         The warm-start props are those of :class:`WarmStartTuning` (see there). Besides:
@@ -113,11 +128,41 @@ class WarmStartTuningPipeline(Construct):
             once, successfully, creating nothing (``{"skipped": true}``). None: no limit.
             Default: 1. The state machine then has a fixed name (derived from its path) so
             that its role may list its own executions.
+        :param role: the state machine's role (``states.amazonaws.com`` must be able to
+            assume it); the statements the pipeline needs are added to it. Default: a new
+            role.
+        :param existing_lambda_obj: the validator function to use instead of the stack's
+            shared one (it must run this library's handler, see
+            ``WarmStartValidator.code()``). Conflicts with ``lambda_function_props``.
+        :param lambda_function_props: ``lambda_.Function`` keywords for a validator of this
+            pipeline's own instead of the stack's shared one, e.g. ``vpc``,
+            ``vpc_subnets``, ``security_groups``, ``memory_size``, ``environment``.
+            Default: the shared validator.
         """
         super().__init__(scope, construct_id)
         # Every problem in one error: the pipeline's own conflicts and the fragment's props
         # (checked again, without finding anything, when the fragment is built below).
-        problems = []
+        durations = dict(parent_poll_interval=parent_poll_interval, parent_poll_max_interval=parent_poll_max_interval,
+                         parent_wait_timeout=parent_wait_timeout)
+        problems = duration_problems(**durations, state_machine_timeout=state_machine_timeout)
+        parent_poll_interval, parent_poll_max_interval, parent_wait_timeout = durations_or_none(*durations.values())
+        (state_machine_timeout,) = durations_or_none(state_machine_timeout)
+        problems += bool_problems(create_notification_topic=create_notification_topic, tracing_enabled=tracing_enabled)
+        if existing_lambda_obj is not None and lambda_function_props is not None:
+            problems.append("conflicting props: give existing_lambda_obj or lambda_function_props, not both")
+        if existing_lambda_obj is not None and not hasattr(existing_lambda_obj, "function_arn"):
+            problems.append(f"existing_lambda_obj: expected an aws_lambda.IFunction, got "
+                            f"{type(existing_lambda_obj).__name__} {existing_lambda_obj!r}")
+        if lambda_function_props is not None and not isinstance(lambda_function_props, Mapping):
+            problems.append(f"lambda_function_props: expected a dict of aws_lambda.Function keywords, got "
+                            f"{type(lambda_function_props).__name__} {lambda_function_props!r}")
+        elif lambda_function_props is not None and set(lambda_function_props) & FIXED_FUNCTION_PROPS:
+            problems.append(f"lambda_function_props: may not set "
+                            f"{', '.join(sorted(set(lambda_function_props) & FIXED_FUNCTION_PROPS))} "
+                            "(the validator runs the library's handler)")
+        if role is not None and not is_role(role):
+            problems.append(f"role: expected an aws_iam.IRole (the state machine's role), got "
+                            f"{type(role).__name__} {role!r}")
         if existing_log_group is not None and log_group_props is not None:
             problems.append("conflicting props: give existing_log_group or log_group_props, not both")
         if existing_notification_topic is not None and create_notification_topic:
@@ -129,6 +174,12 @@ class WarmStartTuningPipeline(Construct):
             problems.append(f"publish_completion_event must be a bool, got {publish_completion_event!r}")
         if new_data_trigger is not None and not isinstance(new_data_trigger, NewDataTrigger):
             problems.append(f"new_data_trigger must be a NewDataTrigger, got {type(new_data_trigger).__name__}")
+            new_data_trigger = None
+        if new_data_trigger is not None and not hasattr(new_data_trigger.bucket, "bucket_name"):
+            problems.append(
+                "new_data_trigger.bucket: expected an aws_s3.IBucket (e.g. s3.Bucket.from_bucket_name(self, 'Data', "
+                f"'my-bucket')), got {type(new_data_trigger.bucket).__name__} {new_data_trigger.bucket!r}"
+            )
             new_data_trigger = None
         trigger_problems = new_data_trigger.problems(definition_channels(training_job_definition)) if new_data_trigger else []
         problems += trigger_problems
@@ -164,6 +215,16 @@ class WarmStartTuningPipeline(Construct):
             **fragment_props,
         )
         problems += fragment_errors
+        settings = poll_settings(parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate,
+                                 parent_wait_timeout)
+        if state_machine_timeout is not None and not Token.is_unresolved(state_machine_timeout.to_seconds()) and (
+            state_machine_timeout.to_seconds() <= settings.timeout_seconds
+        ):
+            problems.append(
+                f"state_machine_timeout: expected more than the parent wait ({settings.timeout_seconds} s, "
+                f"parent_wait_timeout) plus the tuning job's own run time, got {state_machine_timeout.to_seconds():g} s: "
+                "every run that waits for its parents would time out"
+            )
         if schedule is not None:
             problems += _schedule_problems(
                 schedule, fragment_errors, new_data_channels=new_data_channels, new_data_bucket=new_data_bucket,
@@ -171,9 +232,15 @@ class WarmStartTuningPipeline(Construct):
             )
         raise_problems(type(self).__name__, problems)
 
+        validator: Optional[WarmStartValidator] = None
+        if existing_lambda_obj is not None or lambda_function_props is not None:
+            validator = WarmStartValidator(
+                self, "Validator", existing_function=existing_lambda_obj, function_props=lambda_function_props
+            )
         self.tuning = WarmStartTuning(
             self,
             "WarmStartTuning",
+            validator=validator,
             parent_poll_interval=parent_poll_interval,
             parent_poll_max_interval=parent_poll_max_interval,
             parent_poll_backoff_rate=parent_poll_backoff_rate,
@@ -186,10 +253,19 @@ class WarmStartTuningPipeline(Construct):
             **fragment_props,
         )
         self.validator: WarmStartValidator = self.tuning.validator
+        # Under /aws/vendedlogs/: CloudWatch Logs then needs no resource policy entry per
+        # log group for Step Functions' delivery (that policy is capped at 5,120 characters,
+        # and deploys of many state machines fail on it otherwise).
         self.log_group: logs.ILogGroup = existing_log_group or logs.LogGroup(
             self,
             "StateMachineLogs",
-            **{"retention": logs.RetentionDays.ONE_YEAR, "removal_policy": RemovalPolicy.RETAIN, **(log_group_props or {})},
+            **{
+                "log_group_name": "/aws/vendedlogs/states/" + Names.unique_resource_name(self, max_length=200,
+                                                                                        separator="-"),
+                "retention": logs.RetentionDays.ONE_YEAR,
+                "removal_policy": RemovalPolicy.RETAIN,
+                **(log_group_props or {}),
+            },
         )
         wait_timeout = self.tuning.wait.settings.timeout_seconds
         workflow: sfn.IChainable = self.tuning
@@ -207,6 +283,7 @@ class WarmStartTuningPipeline(Construct):
             self,
             "StateMachine",
             state_machine_name=state_machine_name,
+            role=role,
             definition_body=sfn.DefinitionBody.from_chainable(workflow),
             state_machine_type=sfn.StateMachineType.STANDARD,
             timeout=state_machine_timeout or rounds_timeout(rounds, wait_timeout),
@@ -255,6 +332,9 @@ class WarmStartTuningPipeline(Construct):
                 not_published.metric(),
                 "completed its job but could not publish the completion event",
             )
+        self.aborted_alarm = self._alarm("ExecutionsAborted", self.state_machine.metric_aborted(), "was aborted")
+        self.throttled_alarm = self._alarm("ExecutionsThrottled", self.state_machine.metric_throttled(),
+                                           "was throttled")
 
         self.schedule: Optional[scheduler.Schedule] = (
             add_schedule(self, self.state_machine, schedule) if schedule is not None else None
@@ -284,6 +364,45 @@ class WarmStartTuningPipeline(Construct):
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` list and describe executions and read their history."""
         return self.state_machine.grant_read(grantee)
+
+    def grant_execution(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Let ``grantee`` do ``actions`` (e.g. ``states:StopExecution``) on the executions."""
+        return self.state_machine.grant_execution(grantee, *actions)
+
+    def grant_stop_execution(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` stop executions (the running tuning job is stopped with them)."""
+        return self.state_machine.grant_execution(grantee, "states:StopExecution")
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Let ``grantee`` do ``actions`` on the state machine itself."""
+        return self.state_machine.grant(grantee, *actions)
+
+    # Metrics of the state machine (AWS/States, dimension StateMachineArn), as
+    # sfn.StateMachine has them; ``props`` are cloudwatch.MetricOptions keywords.
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric(metric_name, **props)
+
+    def metric_failed(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_failed(**props)
+
+    def metric_succeeded(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_succeeded(**props)
+
+    def metric_timed_out(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_timed_out(**props)
+
+    def metric_aborted(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_aborted(**props)
+
+    def metric_throttled(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_throttled(**props)
+
+    def metric_started(self, **props: Any) -> cloudwatch.Metric:
+        return self.state_machine.metric_started(**props)
+
+    def metric_duration(self, **props: Any) -> cloudwatch.Metric:
+        """ExecutionTime: how long executions take (milliseconds)."""
+        return self.state_machine.metric_time(**props)
 
 
 def _schedule_problems(

@@ -190,6 +190,8 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
         result_path: Optional[str] = None,
         output_path: Optional[str] = None,
         timeout: Optional[Duration] = None,
+        task_timeout: Optional[sfn.Timeout] = None,
+        heartbeat_timeout: Optional[sfn.Timeout] = None,
     ) -> None:
         """
         :param scope: construct scope.
@@ -232,6 +234,12 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
         :param output_path: JsonPath of the output to pass on. Default: ``$``.
         :param timeout: ``TimeoutSeconds`` of the state (for ``RUN_JOB``, the whole tuning
             job). Default: none (the execution's own limit).
+        :param task_timeout: the same as an ``sfn.Timeout``, as aws-cdk-lib's tasks take it:
+            ``sfn.Timeout.duration(Duration.days(2))`` (``TimeoutSeconds``) or
+            ``sfn.Timeout.at("$.timeoutSeconds")`` (``TimeoutSecondsPath``). Conflicts with
+            ``timeout``. Default: none.
+        :param heartbeat_timeout: ``HeartbeatSeconds`` / ``HeartbeatSecondsPath``, an
+            ``sfn.Timeout``. Default: none.
         """
         label = f"SageMakerCreateHyperParameterTuningJob '{id}'"
 
@@ -304,6 +312,10 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
         if state_name is not None and (not isinstance(state_name, str) or not state_name):
             raise ValueError(f"{label}: state_name must be a non-empty string; got {state_name!r}")
         timeout_seconds = _check_timeout(label, timeout)
+        if timeout is not None and task_timeout is not None:
+            raise ValueError(f"{label}: give timeout or task_timeout, not both")
+        timeout_fields = _sfn_timeout_fields(label, "task_timeout", task_timeout, "TimeoutSeconds")
+        timeout_fields.update(_sfn_timeout_fields(label, "heartbeat_timeout", heartbeat_timeout, "HeartbeatSeconds"))
 
         parameters: dict[str, Any] = {}
         _put(parameters, "HyperParameterTuningJobName", tuning_job_name)
@@ -329,6 +341,7 @@ class SageMakerCreateHyperParameterTuningJob(sfn.CustomState):
             state_json["OutputPath"] = output_path
         if timeout_seconds is not None:
             state_json["TimeoutSeconds"] = timeout_seconds
+        state_json.update(timeout_fields)
 
         # Plain attributes, set before the jsii object exists: jsii only forwards members
         # that override a jsii member, and these names are not jsii members.
@@ -541,6 +554,24 @@ def _check_path(label: str, prop: str, path: Any) -> None:
             f"{label}: {prop} must be a JsonPath starting with '$' (or sfn.JsonPath.DISCARD); "
             f"got {path!r}"
         )
+
+
+def _sfn_timeout_fields(label: str, prop: str, timeout: Any, field: str) -> dict[str, Any]:
+    """``{field: seconds}`` or ``{field + "Path": path}`` of an ``sfn.Timeout``."""
+    if timeout is None:
+        return {}
+    if not isinstance(timeout, sfn.Timeout):
+        raise TypeError(
+            f"{label}: {prop}: expected an sfn.Timeout (sfn.Timeout.duration(...) or sfn.Timeout.at('$.path')), "
+            f"got {_type_name(timeout)} {timeout!r}"
+        )
+    if timeout.path is not None:
+        _check_path(label, prop, timeout.path)
+        return {f"{field}Path": timeout.path}
+    seconds = timeout.seconds
+    if not isinstance(seconds, (int, float)) or seconds < 1 or seconds != int(seconds):
+        raise ValueError(f"{label}: {prop}: expected a whole number of seconds, at least 1, got {seconds!r}")
+    return {field: int(seconds)}
 
 
 def _check_timeout(label: str, timeout: Any) -> Optional[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Validations, Acknowledgment
 from aws_cdk import aws_iam as iam
@@ -20,6 +20,11 @@ SINGLETON_ID = "WarmStartValidator"
 # rule engine): bytecode caches, tool caches and editor files (dot files: .pytest_cache,
 # .mypy_cache, .DS_Store...), and tests. An exclude list, not an allow list: a module
 # added to the handler must not be left out silently.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+HANDLER = "handler.lambda_handler"
+# function_props keys that would replace the library's handler.
+FIXED_FUNCTION_PROPS = frozenset({"code", "handler", "runtime"})
+
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".*", "tests", "test_*.py", "*_test.py", "conftest.py"]
 
 
@@ -47,6 +52,8 @@ class WarmStartValidator(Construct):
         timeout: Optional[Duration] = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        existing_function: Optional[lambda_.IFunction] = None,
+        function_props: Optional[Mapping[str, Any]] = None,
     ) -> None:
         """
         :param memory_size: Lambda memory in MiB. Default: 256 (the engine needs little; more
@@ -56,12 +63,40 @@ class WarmStartValidator(Construct):
         :param log_retention: how long the function's logs are kept. Default: one year.
         :param log_removal_policy: what happens to the log group when the stack is deleted.
             Default: RETAIN (validation reports are an audit trail).
+        :param existing_function: use this function instead of creating one (it must run
+            this library's handler: ``WarmStartValidator.code()``, handler
+            ``handler.lambda_handler``). The statements each pipeline needs are added to its
+            role (``add_to_role_policy``). Default: a new function.
+        :param function_props: ``lambda_.Function`` keywords merged over the defaults, e.g.
+            ``vpc``, ``vpc_subnets``, ``security_groups``, ``environment``,
+            ``reserved_concurrent_executions``. ``code``, ``handler`` and ``runtime`` are
+            the library's. Conflicts with ``existing_function``. Default: none.
         """
         super().__init__(scope, construct_id)
+        if existing_function is not None and function_props is not None:
+            raise ValueError("WarmStartValidator: give existing_function or function_props, not both")
+        if function_props is not None and not isinstance(function_props, Mapping):
+            raise ValueError(f"WarmStartValidator: function_props must be a dict of lambda_.Function keywords, got "
+                             f"{type(function_props).__name__}")
+        fixed = sorted(set(function_props or ()) & FIXED_FUNCTION_PROPS)
+        if fixed:
+            raise ValueError(f"WarmStartValidator: function_props may not set {', '.join(fixed)} (the library's handler)")
+        self._granted: set[tuple[str, str]] = set()
+        self._acknowledged: set[str] = set()
+        self._own_role = existing_function is None
+        stack = Stack.of(self)
+        self._tuning_jobs = stack.format_arn(
+            service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*"
+        ).rsplit("*", 1)[0]
+        if existing_function is not None:
+            self.function = existing_function
+            self.role = existing_function.role
+            self.log_group = None
+            self._add_to_policy(iam.PolicyStatement(actions=["sagemaker:ListHyperParameterTuningJobs"], resources=["*"]))
+            return
         if not isinstance(memory_size, int) or isinstance(memory_size, bool) or not 128 <= memory_size <= 10240:
             raise ValueError(f"WarmStartValidator: memory_size must be an int from 128 to 10240 MiB, got {memory_size!r}")
 
-        stack = Stack.of(self)
         self.log_group = logs.LogGroup(
             self, "Logs", retention=log_retention, removal_policy=log_removal_policy
         )
@@ -81,11 +116,6 @@ class WarmStartValidator(Construct):
         )
         # DescribeHyperParameterTuningJob (and ListTags, for job ownership) are granted per
         # pipeline, scoped to what it may use: see allow_pipeline and allow_describe_any.
-        self._tuning_jobs = stack.format_arn(
-            service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*"
-        ).rsplit("*", 1)[0]
-        self._granted: set[tuple[str, str]] = set()
-        self._acknowledged: set[str] = set()
         # Automatic parent selection lists the pipeline's earlier jobs by name prefix.
         # ListHyperParameterTuningJobs, like SageMaker's other List actions, supports no
         # resource-level permission: Resource "*" is the only form that works. It is
@@ -96,17 +126,20 @@ class WarmStartValidator(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            description="cdk-warm-start-tuning: checks SageMaker warm-start rules before a job is created",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(str(validator_asset_dir()), exclude=ASSET_EXCLUDES),
-            memory_size=memory_size,
-            timeout=timeout or Duration.seconds(30),
-            role=self.role,
-            log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
-            logging_format=lambda_.LoggingFormat.JSON,
+            **{
+                "description": "cdk-warm-start-tuning: checks SageMaker warm-start rules before a job is created",
+                "architecture": lambda_.Architecture.ARM_64,
+                "memory_size": memory_size,
+                "timeout": timeout or Duration.seconds(30),
+                "role": self.role,
+                "log_group": self.log_group,
+                "tracing": lambda_.Tracing.ACTIVE,
+                "logging_format": lambda_.LoggingFormat.JSON,
+                **(function_props or {}),
+                "runtime": RUNTIME,
+                "handler": HANDLER,
+                "code": self.code(),
+            },
         )
         Validations.of(self.role).acknowledge(
             Acknowledgment(
@@ -145,8 +178,8 @@ class WarmStartValidator(Construct):
         if not wanted:
             return
         self._granted.update((action, resource_name) for action in wanted)
-        self.role.add_to_policy(iam.PolicyStatement(actions=wanted, resources=[self._tuning_jobs + resource_name]))
-        if resource_name not in self._acknowledged:
+        self._add_to_policy(iam.PolicyStatement(actions=wanted, resources=[self._tuning_jobs + resource_name]))
+        if resource_name not in self._acknowledged and self.role is not None:
             self._acknowledged.add(resource_name)
             Validations.of(self.role).acknowledge(
                 Acknowledgment(
@@ -155,6 +188,18 @@ class WarmStartValidator(Construct):
                     reason=reason,
                 )
             )
+
+    def _add_to_policy(self, statement: iam.PolicyStatement) -> None:
+        if self._own_role:
+            self.role.add_to_policy(statement)
+        else:
+            self.function.add_to_role_policy(statement)
+
+    @staticmethod
+    def code() -> lambda_.Code:
+        """The validator's code (handler ``handler.lambda_handler``, Python 3.14), for a
+        function of your own given as ``existing_function``."""
+        return lambda_.Code.from_asset(str(validator_asset_dir()), exclude=ASSET_EXCLUDES)
 
     @classmethod
     def of(cls, scope: Construct) -> "WarmStartValidator":

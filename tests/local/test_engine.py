@@ -19,7 +19,7 @@ def _deploy(engine: LocalEngine, **definition_options: object) -> str:
     return engine.deploy(template, assets_root=FIXTURES)
 
 
-def _eventually(condition, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+def _eventually(condition, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:

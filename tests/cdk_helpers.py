@@ -97,3 +97,19 @@ def acknowledgments(outdir: Path) -> dict[str, str]:
                 if entry["type"] == "aws:cdk:acknowledged-rules":
                     acknowledged.update({f"{path} {rule}": reason for rule, reason in entry["data"].items()})
     return acknowledged
+
+
+def build_wheel(outdir: Path) -> Path:
+    """The package's wheel, built into ``outdir``. pip builds a local project in its own
+    tree (build/, *.egg-info): a lock keeps two pytest-xdist workers from building at once."""
+    import fcntl
+    import subprocess
+    import sys
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "cdk-warm-start-tuning-wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(outdir), str(REPO)],
+                       check=True, capture_output=True)
+    (built,) = outdir.glob("cdk_warm_start_tuning-*.whl")
+    return built

@@ -15,18 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from cdk_helpers import REPO
+from cdk_helpers import REPO, build_wheel
 
 from readme_examples import quickstart_app
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    outdir = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(outdir), str(REPO)],
-                   check=True, capture_output=True)
-    (built,) = outdir.glob("cdk_warm_start_tuning-*.whl")
-    return built
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def _pip(env_dir: Path, *args: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_helpers import REPO
+from cdk_helpers import REPO, build_wheel
 
 SYNTH_FROM_ELSEWHERE = """
 import json, sys
@@ -32,14 +32,7 @@ print(json.dumps({"package": warm_start_tuning.__path__[0]}))
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    outdir = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(outdir), str(REPO)],
-        check=True,
-        capture_output=True,
-    )
-    (built,) = outdir.glob("cdk_warm_start_tuning-*.whl")
-    return built
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def test_wheel_carries_package_lambda_sources_and_nothing_else(wheel):

@@ -30,7 +30,7 @@ node_modules/.bin/cdk: package.json
 setup: $(VENV)/.installed node_modules/.bin/cdk
 
 test: setup
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q
 
 integ: setup
 	@$(BIN)/python -c "import boto3; boto3.client('sts').get_caller_identity()" 2>/dev/null || \

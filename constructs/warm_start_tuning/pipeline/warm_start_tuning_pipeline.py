@@ -203,6 +203,7 @@ class WarmStartTuningPipeline(Construct):
         )
         new_data_channels = list(new_data_trigger.channels) if new_data_trigger is not None else None
         new_data_bucket = new_data_trigger.bucket.bucket_name if new_data_trigger is not None else None
+        new_data_prefix = new_data_trigger.prefix if new_data_trigger is not None else None
         fragment_errors = fragment_problems(
             rounds=rounds,
             other_history_events=around,
@@ -228,6 +229,7 @@ class WarmStartTuningPipeline(Construct):
         if schedule is not None:
             problems += _schedule_problems(
                 schedule, fragment_errors, new_data_channels=new_data_channels, new_data_bucket=new_data_bucket,
+                new_data_prefix=new_data_prefix,
                 **fragment_props
             )
         raise_problems(type(self).__name__, problems)
@@ -248,7 +250,7 @@ class WarmStartTuningPipeline(Construct):
             rounds=rounds,
             new_data_channels=new_data_channels,
             new_data_bucket=new_data_bucket,
-            new_data_prefix=new_data_trigger.prefix if new_data_trigger is not None else None,
+            new_data_prefix=new_data_prefix,
             other_history_events=around,
             **fragment_props,
         )
@@ -411,6 +413,7 @@ def _schedule_problems(
     *,
     new_data_channels: Optional[list[str]],
     new_data_bucket: Optional[str],
+    new_data_prefix: Optional[str],
     warm_start_type: Any,
     tuning_job_config: Any,
     training_job_definition: Any,
@@ -440,6 +443,7 @@ def _schedule_problems(
         failed_parent_policy=failed_parent_policy,
         new_data_channels=new_data_channels,
         new_data_bucket=new_data_bucket,
+        new_data_prefix=new_data_prefix,
         allowed_overrides=allowed_overrides,
         allowed_input_locations=allowed_input_locations,
         allowed_parent_prefixes=allowed_parent_prefixes,

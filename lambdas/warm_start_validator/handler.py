@@ -1,4 +1,4 @@
-"""WarmStartValidator Lambda entry point: one function, five actions of the state machine.
+"""WarmStartValidator Lambda entry point: one function, the actions of the state machine and of the run-lock rule.
 
 ``lambda_handler`` dispatches on the event's ``action``:
 
@@ -13,7 +13,10 @@
 - ``"nextRound"`` (:func:`next_round_handler`): after a round of a rounds pipeline,
   decide whether another warm-start round is worth it, and plan it;
 - ``"checkOwner"`` (:func:`check_owner_handler`): when the create step finds its job
-  name taken, whether that job carries this run's run-key tag.
+  name taken, whether that job carries this run's run-key tag;
+- ``"acquireLock"`` (:mod:`run_actions`): take a lease of the pipeline's run lock;
+- ``"runEnded"`` (:mod:`run_actions`, from the "Step Functions Execution Status Change"
+  rule): stop the ended execution's jobs that still run, release its lease.
 
 Runs with only this folder on sys.path (stdlib + boto3). boto3 is imported on first use,
 not at import time, so importing the module (and the synth-time tests that do) stays cheap.
@@ -28,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import parents
+from run_actions import acquire_lock_handler, record_planned_job, run_ended_handler
 from warm_start_rules._access import json_int
 from warm_start_rules.codes import INVALID_REQUEST
 from warm_start_rules.errors import Violation, WarmStartValidationError
@@ -193,6 +197,9 @@ def validate_handler(event: Any, context: Any) -> dict[str, Any]:
             }
         )
         raise
+    # Before the job exists: an abort or a timeout from here on can find and stop it.
+    record_planned_job(event, result["request"].get("HyperParameterTuningJobName"),
+                       event.get("runKey") or execution)
     _log(
         {
             "decision": "accepted",
@@ -320,4 +327,6 @@ _ACTIONS = {
     "validate": validate_handler,
     "nextRound": next_round_handler,
     "checkOwner": check_owner_handler,
+    "acquireLock": acquire_lock_handler,
+    "runEnded": run_ended_handler,
 }

@@ -37,6 +37,11 @@ moves one. What is patched, and why:
    that deploys the best training job runs end to end.
 7. Error matching: ``States.ALL`` and ``States.TaskFailed`` no longer match the terminal
    ``States.Runtime`` and ``States.DataLimitExceeded`` (``ErrorEqualsDecl._eval_body``).
+8. DynamoDB requests are atomic: moto's backend reads an item, evaluates the condition
+   and writes without a lock, so two threads' conditional writes can both pass. DynamoDB
+   applies each conditional write atomically (DynamoDB developer guide, "Condition
+   expressions": "conditional writes ... are atomic"), so the backend's item operations
+   run one at a time (:func:`atomic_dynamodb`, also for handler tests on plain moto).
 """
 
 from __future__ import annotations
@@ -83,6 +88,8 @@ _TASK = f"{_SFN}.asl.component.state.exec.state_task"
 
 #: (module, attribute path, source text the patch relies on or None).
 REQUIRED: tuple[tuple[str, str, str | None], ...] = (
+    *(("moto.dynamodb.models", f"DynamoDBBackend.{name}", None) for name in (
+        "put_item", "update_item", "delete_item", "get_item", "query", "transact_write_items")),
     (f"{_TASK}.service.state_task_service_factory", "state_task_service_for", None),
     (f"{_TASK}.state_task_factory", "state_task_service_for", None),
     (f"{_TASK}.service.state_task_service_callback", "StateTaskServiceCallback", None),
@@ -1132,10 +1139,50 @@ def install(hooks: Hooks) -> None:
             _install_error_matching()
             _install_events(hooks)
             _install_list_executions_lag(hooks)
+            _install_dynamodb_atomicity()
         except BaseException:
             _restore()
             _ACTIVE = None
             raise
+
+
+_DYNAMODB_ITEM_OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "transact_write_items")
+_DYNAMODB_LOCK = threading.RLock()
+
+
+def _install_dynamodb_atomicity() -> None:
+    backend = _resolve("moto.dynamodb.models", "DynamoDBBackend")
+    for name in _DYNAMODB_ITEM_OPERATIONS:
+        original = getattr(backend, name)
+        if getattr(original, "_wst_atomic", False):
+            continue
+
+        def atomic(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with _DYNAMODB_LOCK:
+                return _original(self, *args, **kwargs)
+
+        atomic._wst_atomic = True  # type: ignore[attr-defined]
+        _patch(backend, name, atomic)
+
+
+@contextmanager
+def atomic_dynamodb() -> Iterator[None]:
+    """DynamoDB's atomic conditional writes on plain moto (no engine), e.g. for the
+    validator's handler tests; the engine applies the same patch while it runs."""
+    check_internals()
+    with _INSTALL_LOCK:
+        before = len(_PATCHES)
+        _install_dynamodb_atomicity()
+        mine = _PATCHES[before:]
+        del _PATCHES[before:]
+    try:
+        yield
+    finally:
+        for owner, attribute, original, existed in reversed(mine):
+            if existed:
+                setattr(owner, attribute, original)
+            else:
+                delattr(owner, attribute)
 
 
 def _restore() -> None:

@@ -234,6 +234,8 @@ class ModelDeploymentStack(Stack):
             ),
             comment="Preprocess, warm-start tuning, model and endpoint configuration (cdk-warm-start-tuning)",
         )
+        # An aborted, timed-out or failed execution stops the tuning job it left running.
+        self.tuning.clean_up_after(self.state_machine)
         acknowledge_state_machine_findings(
             self.state_machine,
             job_name_prefixes=[self.JOB_NAME_PREFIX],

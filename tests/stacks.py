@@ -59,6 +59,7 @@ class AllConstructsStack(Stack):
         )
         chain = sfn.Pass(self, "Preprocess").next(fragment).next(sfn.Pass(self, "RegisterModel"))
         self.embedded = _secure_state_machine(self, "EmbeddedWorkflow", chain)
+        fragment.clean_up_after(self.embedded)
         acknowledge_state_machine_findings(
             self.embedded, job_name_prefixes=["embed"], functions=[fragment.validator.function]
         )

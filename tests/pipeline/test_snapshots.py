@@ -68,12 +68,14 @@ def node(stack: Stack, *path: str) -> Construct:
 def parts(stack: AllConstructsStack) -> dict[str, tuple[Construct, ...]]:
     return {
         "transfer_learning_pipeline": (stack.transfer,),
-        # WarmStartTuning has no resources of its own: the workflow embedding it shows
-        # what it adds (states, IAM of the create task and the Lambda steps).
-        "embedded_warm_start_tuning": (stack.embedded, node(stack, "EmbeddedWorkflowLogs")),
+        # The workflow embedding WarmStartTuning shows what the fragment adds (states, IAM
+        # of the create task and the Lambda steps); its own resources are the run cleanup.
+        "embedded_warm_start_tuning": (stack.embedded, node(stack, "EmbeddedWorkflowLogs"),
+                                       node(stack, "EmbeddedTuning")),
         # WaitForTuningJobs followed by the REQUEST_RESPONSE create task.
         "wait_for_tuning_jobs_and_create_task": (stack.standalone, node(stack, "StandaloneTasksLogs")),
         "warm_start_validator": (node(stack, "WarmStartValidator"),),
+        "run_table": (node(stack, "WarmStartRunTable"),),
     }
 
 
@@ -84,7 +86,7 @@ def test_example_pipeline_snapshot(example_template):
 @pytest.mark.parametrize(
     "name",
     ["transfer_learning_pipeline", "embedded_warm_start_tuning", "wait_for_tuning_jobs_and_create_task",
-     "warm_start_validator"],
+     "warm_start_validator", "run_table"],
 )
 def test_construct_snapshot(stacks, all_template, name):
     assert_matches_snapshot(part(all_template, *parts(stacks[1])[name]), name)
@@ -119,15 +121,17 @@ def topic_id(transfer) -> str:
 def test_every_alarm_notifies_the_created_topic(transfer, topic_id):
     alarms = resources_of_type(transfer, "AWS::CloudWatch::Alarm")
     names = sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values())
-    assert names[1:] == ["ExecutionThrottled", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut"]
+    assert names[1:5] == ["ExecutionThrottled", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut"]
     assert names[0].startswith("CompletionEventNotPublished-")
+    assert names[5].startswith("RunSkipped-")
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
 
 
 def test_alarms_of_a_pipeline_without_topic_notify_nothing(example_template):
     alarms = resources_of_type(example_template, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == 5  # failed, timed out, aborted, throttled, completion event not published
+    # failed, timed out, aborted, throttled, completion event not published, run skipped
+    assert len(alarms) == 6
     assert all("AlarmActions" not in alarm["Properties"] for alarm in alarms.values())
     assert resources_of_type(example_template, "AWS::SNS::Topic") == {}
 

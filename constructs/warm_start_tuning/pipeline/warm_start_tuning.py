@@ -12,6 +12,8 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
+from ..runs import RunTable
+from ..runs.run_cleanup import add_run_cleanup
 from ..tasks import SageMakerCreateHyperParameterTuningJob
 from ..template_size import register_template_size_check
 from ..validator import WarmStartValidator
@@ -321,6 +323,9 @@ class WarmStartTuning(sfn.StateMachineFragment):
         wst = warm_start_type_value(warm_start_type)
         self.validator = validator or WarmStartValidator.of(self)
         self.validator.allow_pipeline(job_name_prefix, allowed_parent_prefixes)
+        # Where each run notes its jobs before creating them: see clean_up_after.
+        self.run_table = RunTable.of(self)
+        self.run_table.grant_leases(self.validator.function)
         self.sagemaker_role = sagemaker_role
         self.job_name_prefix = job_name_prefix
         register_template_size_check(self)  # synth fails when the stack's template passes 1 MB
@@ -393,6 +398,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
                     else sfn.JsonPath.string_at(RUN_KEY_PATH)
                 ),
                 "settings": settings,
+                # Noted before the job exists, so that an abort or a timeout can stop it.
+                "runRecord": {"table": self.run_table.table_name, "executionArn": sfn.JsonPath.execution_id},
             },
             result_fields=("request", "report"),
             result_path="$.validation",
@@ -507,6 +514,19 @@ class WarmStartTuning(sfn.StateMachineFragment):
         self._ends = [with_overall, without_overall]
         if state_name_prefix:
             self.prefix_states(state_name_prefix)
+
+    def clean_up_after(self, state_machine: sfn.IStateMachine) -> None:
+        """Stop this fragment's tuning jobs when an execution of ``state_machine`` (the one
+        that embeds the fragment) is aborted, times out or fails, on every path that has a
+        job in flight: the ``.sync`` create (an execution's timeout does not stop it), the
+        attach path, rounds. A rule on the state machine's "Step Functions Execution
+        Status Change" events invokes the validator (``runEnded``), which stops only jobs
+        that carry the ended run's key. ``WarmStartTuningPipeline`` calls it; call it once
+        per state machine. Without it, the run records expire after a year (TTL)."""
+        if self.node.try_find_child("RunCleanup") is not None:
+            return
+        add_run_cleanup(self, "RunCleanup", state_machine=state_machine, function=self.validator.function,
+                        table_name=self.run_table.table_name)
 
     def _job_failure(self, error: str, *, with_rounds: bool) -> sfn.IChainable:
         """The Fail state of a job that failed or was not created. With rounds, the cause

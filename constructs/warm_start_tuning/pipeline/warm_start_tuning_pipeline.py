@@ -36,7 +36,7 @@ from .props import (
     warm_start_type_value,
 )
 from .rounds import WarmStartRounds, rounds_timeout
-from .run_lock import RUN_LOCK_EVENTS, max_concurrent_runs_problems, run_lock
+from ..runs.run_lock import RUN_SKIPPED_STATE, run_lock, run_lock_events, run_lock_problems
 from .triggers import (
     NewDataTrigger,
     PipelineSchedule,
@@ -99,6 +99,8 @@ class WarmStartTuningPipeline(Construct):
         new_data_trigger: Optional[NewDataTrigger] = None,
         publish_completion_event: bool = True,
         max_concurrent_runs: Optional[int] = 1,
+        when_busy: str = "wait",
+        busy_wait_timeout: Optional[Duration] = None,
         role: Optional[iam.IRole] = None,
         existing_lambda_obj: Optional[lambda_.IFunction] = None,
         lambda_function_props: Optional[Mapping[str, Any]] = None,
@@ -124,10 +126,17 @@ class WarmStartTuningPipeline(Construct):
         :param publish_completion_event: put an event on the default EventBridge bus when a
             run's job completed (source ``warm-start-tuning``, detail = the output).
             Default: true.
-        :param max_concurrent_runs: a run that starts while this many are running ends at
-            once, successfully, creating nothing (``{"skipped": true}``). None: no limit.
-            Default: 1. The state machine then has a fixed name (derived from its path) so
-            that its role may list its own executions.
+        :param max_concurrent_runs: at most this many runs in flight (a lease of a
+            DynamoDB run lock, released however the run ends); a run that finds them all
+            taken waits or is skipped (``when_busy``). None: no limit, no lock. Default: 1.
+        :param when_busy: what a run does when ``max_concurrent_runs`` runs are in flight:
+            ``"wait"`` its turn (for at most ``busy_wait_timeout``), or ``"skip"``: end at
+            once, creating nothing. A skipped run (or one whose wait is over) publishes a
+            "Warm-start tuning run skipped" event, is counted by the RunSkipped metric and
+            alarm, and succeeds with ``{"skipped": true, "reason": ...}``. Default: "wait"
+            (a new-data batch that lands during a run is then tuned on after it).
+        :param busy_wait_timeout: the longest a run waits for its turn (1 minute, doubling
+            to 15, between attempts). Default: 1 day.
         :param role: the state machine's role (``states.amazonaws.com`` must be able to
             assume it); the statements the pipeline needs are added to it. Default: a new
             role.
@@ -169,7 +178,7 @@ class WarmStartTuningPipeline(Construct):
             problems.append(
                 "conflicting props: give existing_notification_topic or create_notification_topic=True, not both"
             )
-        problems += max_concurrent_runs_problems(max_concurrent_runs)
+        problems += run_lock_problems(max_concurrent_runs, when_busy, busy_wait_timeout)
         if not isinstance(publish_completion_event, bool):
             problems.append(f"publish_completion_event must be a bool, got {publish_completion_event!r}")
         if new_data_trigger is not None and not isinstance(new_data_trigger, NewDataTrigger):
@@ -184,7 +193,9 @@ class WarmStartTuningPipeline(Construct):
         trigger_problems = new_data_trigger.problems(definition_channels(training_job_definition)) if new_data_trigger else []
         problems += trigger_problems
         # The steps around the fragment: the run lock before it, the event after it.
-        around = (RUN_LOCK_EVENTS if max_concurrent_runs is not None else 0) + (
+        locked = max_concurrent_runs is not None and not run_lock_problems(max_concurrent_runs, when_busy,
+                                                                            busy_wait_timeout)
+        around = (run_lock_events(when_busy, busy_wait_timeout) if locked else 0) + (
             COMPLETION_EVENT_EVENTS if publish_completion_event else 0
         )
         fragment_props = dict(
@@ -273,18 +284,19 @@ class WarmStartTuningPipeline(Construct):
         workflow: sfn.IChainable = self.tuning
         if publish_completion_event:
             workflow = self.tuning.next(completion_event_step(self, job_name_prefix=job_name_prefix))
-        # The lock names the state machine in its own policy: a fixed name makes that ARN
-        # known without referencing the resource (which would be a circular dependency).
-        state_machine_name: Optional[str] = None
         if max_concurrent_runs is not None:
-            state_machine_name = Names.unique_resource_name(self, max_length=80, separator="-")
             workflow = run_lock(
-                self, max_concurrent_runs=max_concurrent_runs, state_machine_name=state_machine_name, proceed=workflow
+                self,
+                function=self.validator.function,
+                table_name=self.tuning.run_table.table_name,
+                max_concurrent_runs=max_concurrent_runs,
+                when_busy=when_busy,
+                busy_wait_timeout=busy_wait_timeout,
+                proceed=workflow,
             )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name=state_machine_name,
             role=role,
             definition_body=sfn.DefinitionBody.from_chainable(workflow),
             state_machine_type=sfn.StateMachineType.STANDARD,
@@ -334,6 +346,28 @@ class WarmStartTuningPipeline(Construct):
                 not_published.metric(),
                 "completed its job but could not publish the completion event",
             )
+        # A run that found the lock full and did not wait (or waited in vain): it
+        # succeeds, created nothing, and this alarm says so.
+        self.run_skipped_alarm: Optional[cloudwatch.Alarm] = None
+        if max_concurrent_runs is not None:
+            skipped = logs.MetricFilter(
+                self,
+                "RunSkippedFilter",
+                log_group=self.log_group,
+                metric_namespace="WarmStartTuning",
+                metric_name=f"RunSkipped-{Names.unique_id(self)}",
+                filter_pattern=logs.FilterPattern.all(
+                    logs.FilterPattern.string_value("$.type", "=", "PassStateEntered"),
+                    logs.FilterPattern.string_value("$.details.name", "=", RUN_SKIPPED_STATE),
+                ),
+                metric_value="1",
+            )
+            self.run_skipped_metric = skipped.metric()
+            self.run_skipped_alarm = self._alarm(
+                "RunSkippedAlarm", self.run_skipped_metric,
+                "was skipped: other runs held the run lock and it created no tuning job")
+        # Stop the jobs of runs that end without succeeding, and release their leases.
+        self.tuning.clean_up_after(self.state_machine)
         self.aborted_alarm = self._alarm("ExecutionsAborted", self.state_machine.metric_aborted(), "was aborted")
         self.throttled_alarm = self._alarm("ExecutionsThrottled", self.state_machine.metric_throttled(),
                                            "was throttled")

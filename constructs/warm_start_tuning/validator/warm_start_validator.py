@@ -154,9 +154,11 @@ class WarmStartValidator(Construct):
         Describe and ListTags on its own jobs (automatic selection, resume, rounds, job
         ownership), and Describe on the parents it may name: jobs starting with one of
         ``parent_prefixes``, or (None) any tuning job of the account and region."""
-        self._allow(["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags"], f"{job_name_prefix}-*",
+        self._allow(["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags",
+                     "sagemaker:StopHyperParameterTuningJob"], f"{job_name_prefix}-*",
                     f"The pipeline's own jobs ('{job_name_prefix}-*'): job ownership (ListTags), automatic selection, "
-                    "resume and rounds (Describe); read-only.")
+                    "resume and rounds (Describe), and stopping the job of a run that was aborted, timed out or "
+                    "failed (Stop, only for a job carrying that run's key).")
         if parent_prefixes is None:
             self.allow_describe_any()
         for prefix in parent_prefixes or ():

@@ -134,3 +134,15 @@ def parse_time(value: Any) -> _dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=_dt.timezone.utc)
+
+
+def worst_case_waits(timeout_seconds: int | None) -> int:
+    """How many times a run may wait for the lock before ``lock_answer`` says timedOut
+    (the synth-time history budget counts this many Wait iterations)."""
+    if timeout_seconds is None:
+        return 0
+    waited, iteration = 0, 0
+    while waited + next_wait_seconds(iteration) <= timeout_seconds:
+        waited += next_wait_seconds(iteration)
+        iteration += 1
+    return iteration

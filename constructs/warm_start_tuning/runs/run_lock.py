@@ -132,9 +132,6 @@ def run_lock(
         output_path="$.input",
     )
     restore.next(proceed)
-    wait = sfn.Wait(scope, "WaitForRunSlot", comment="Another run holds the lease: wait its turn",
-                    time=sfn.WaitTime.seconds_path("$.lock.nextWaitSeconds"))
-    wait.next(acquire)
     reason = sfn.JsonPath.format(
         "{} of at most {} runs of this pipeline were in flight; this run waited {} s for its turn and created no "
         "tuning job.",
@@ -171,9 +168,12 @@ def run_lock(
     publish.add_catch(skipped, errors=["States.ALL"], result_path=sfn.JsonPath.DISCARD)
     publish.next(skipped)
     skipped.next(sfn.Succeed(scope, SKIPPED_STATE, comment="Skipped: another run holds the lease"))
+    decide = sfn.Choice(scope, "RunLockAcquired?").when(sfn.Condition.boolean_equals("$.lock.acquired", True), restore)
+    if timeout is None:
+        return start.next(acquire).next(decide.otherwise(publish))  # skip: never wait
+    wait = sfn.Wait(scope, "WaitForRunSlot", comment="Another run holds the lease: wait its turn",
+                    time=sfn.WaitTime.seconds_path("$.lock.nextWaitSeconds"))
+    wait.next(acquire)
     return start.next(acquire).next(
-        sfn.Choice(scope, "RunLockAcquired?")
-        .when(sfn.Condition.boolean_equals("$.lock.acquired", True), restore)
-        .when(sfn.Condition.boolean_equals("$.lock.timedOut", True), publish)
-        .otherwise(wait)
+        decide.when(sfn.Condition.boolean_equals("$.lock.timedOut", True), publish).otherwise(wait)
     )

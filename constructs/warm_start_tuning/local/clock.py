@@ -252,7 +252,15 @@ class ClockEvent:
     def is_set(self) -> bool:
         return self._event.is_set()
 
-    def wait(self, timeout: float | None = None) -> bool:
+    @property
+    def started_at(self) -> float:
+        """Simulated seconds since the clock's start at which the event was made."""
+        return self._start
+
+    def wait(self, timeout: float | None = None, *, hold_on_timeout: bool = False) -> bool:
+        """``hold_on_timeout``: when the wait times out, keep the clock at the deadline
+        until :meth:`release` (the caller first acts on the timeout, e.g. ends an
+        execution, so that no other sleeper moves the clock past it meanwhile)."""
         if timeout is None:
             self._clock.release_barrier(self._token)
             return self._event.wait()
@@ -272,7 +280,12 @@ class ClockEvent:
                     result = True
                     return True
         finally:
-            self._clock.release_barrier(self._token, fired=not result)
+            if result or not hold_on_timeout:
+                self._clock.release_barrier(self._token, fired=not result)
+
+    def release(self) -> None:
+        """Let the clock move past a deadline held by ``wait(hold_on_timeout=True)``."""
+        self._clock.release_barrier(self._token, fired=True)
 
     def __del__(self) -> None:
         try:

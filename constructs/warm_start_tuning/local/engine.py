@@ -735,6 +735,8 @@ class LocalEngine:
             if status in _TERMINAL:
                 if on_state is not None:
                     self._report(execution_arn, on_state, reported)
+                # The status change event is put right after the status is set.
+                self.eventbridge.settle()
                 return self.result(execution_arn)
             if time.monotonic() > deadline:
                 self.stop(

@@ -158,7 +158,8 @@ class EventRouter:
         self._drops: list[_Drop] = []
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._pending = 0
+        self._pending = 0  # deliveries, and events about to be put
+        self._putting = 0  # events about to be put (see pending())
         self._closed = threading.Event()
         self._threads: list[threading.Thread] = []
         #: Every event put on a bus, as rules see it, in order.
@@ -203,10 +204,25 @@ class EventRouter:
         pending, so that :meth:`wait` does not return before it has."""
         with self._lock:
             self._pending += 1
+            self._putting += 1
         try:
             yield
         finally:
+            with self._idle:
+                self._putting -= 1
             self._done()
+
+    def settle(self, timeout_s: float = 2.0) -> bool:
+        """Wait (``timeout_s`` real seconds at most) until the events announced with
+        :meth:`pending` are put (not delivered); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        with self._idle:
+            while self._putting > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(min(left, 0.05))
+        return True
 
     def put(self, entries: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Put events (full events or PutEvents entries) on their bus; each one's

@@ -31,6 +31,7 @@ __all__ = [
 
 STATES_SOURCE = "aws.states"
 EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
+_EPOCH = _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
 
 
 def _epoch_millis(moment: Any) -> int | None:
@@ -38,7 +39,8 @@ def _epoch_millis(moment: Any) -> int | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_datetime.timezone.utc)
-    return int(round(moment.timestamp() * 1000))
+    # Whole milliseconds, truncated (exact integer arithmetic, no float rounding).
+    return (moment - _EPOCH) // _datetime.timedelta(milliseconds=1)
 
 
 def _text(value: Any) -> str | None:

@@ -130,6 +130,15 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
     Functions developer guide, "State machine structure" (TimeoutSeconds: "the execution
     fails with a States.Timeout error", status TIMED_OUT); DESIGN.md ("An execution's
     timeout does not stop a .sync job").
+17. **SageMaker HyperParameter Tuning Job State Change events**: each status a simulated
+    tuning job enters (InProgress at creation, Stopping, Completed, Failed, Stopped) is
+    sent, in SageMaker's shape (source ``aws.sagemaker``, ``resources`` the job ARN,
+    ``detail`` the Describe response at that moment with epoch-millisecond times and
+    ``Tags`` as a map), even when the clock jumps over it, and routed as in 14 (same
+    delay, duplicates and drops). A job created in the past (a parent) sends nothing of
+    its past. Source: SageMaker developer guide, "Events that Amazon SageMaker AI sends
+    to Amazon EventBridge" (hyperparameter tuning job state change; SageMaker "may send
+    multiple events ... for each state change": use ``event_deliveries=2``).
 """
 
 from __future__ import annotations
@@ -152,6 +161,7 @@ from . import moto_internals
 from .clock import SimulatedClock
 from .events_router import Delivery, EventRouter, RouterTargets
 from .iam_policy import RolePolicy
+from .job_events import TuningJobEvents
 from .lambda_runtime import InProcessFunction, InProcessLambdaRuntime
 from .simulated_jobs import SimulatedSageMaker, StatusPath
 from .status_events import execution_status_change
@@ -302,6 +312,12 @@ class LocalEngine:
             delay_seconds=event_delay_seconds,
             deliveries=event_deliveries,
         )
+        # SageMaker's tuning job state change events, as the simulated jobs change.
+        job_events = TuningJobEvents(
+            self.sagemaker, self.clock, self.eventbridge.put, account=self.account_id, region=region
+        )
+        self.clock.add_listener(job_events.check)
+        self.sagemaker.on_change = job_events.check
         self._hooks.on_execution_status = self._emit_execution_status
         self._hooks.on_put_events = lambda entry, event_id: self.eventbridge.put({**entry, "EventId": event_id})
         self._hooks.emitting = self.eventbridge.pending

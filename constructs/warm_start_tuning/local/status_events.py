@@ -11,6 +11,14 @@ DescribeExecution answers, with ``startDate``/``stopDate`` in epoch milliseconds
 guide, "Automating Step Functions event delivery with EventBridge" (the example events
 of each status); EventBridge events reference, "AWS Step Functions events" (delivery
 type: best effort).
+
+**SageMaker HyperParameter Tuning Job State Change** (source ``aws.sagemaker``): sent
+when a tuning job's ``HyperParameterTuningJobStatus`` changes. ``resources`` holds the
+job ARN; ``detail`` carries the DescribeHyperParameterTuningJob fields (times in epoch
+milliseconds, ``Tags`` as a map). Source: SageMaker developer guide, "Events that Amazon
+SageMaker AI sends to Amazon EventBridge" (hyperparameter tuning job state change; it
+also notes that SageMaker "may send multiple events to EventBridge for each state
+change").
 """
 
 from __future__ import annotations
@@ -25,12 +33,17 @@ from .events_router import event_time
 
 __all__ = [
     "EXECUTION_STATUS_CHANGE",
+    "SAGEMAKER_SOURCE",
     "STATES_SOURCE",
+    "TUNING_JOB_STATE_CHANGE",
     "execution_status_change",
+    "tuning_job_state_change",
 ]
 
 STATES_SOURCE = "aws.states"
 EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
+SAGEMAKER_SOURCE = "aws.sagemaker"
+TUNING_JOB_STATE_CHANGE = "SageMaker HyperParameter Tuning Job State Change"
 _EPOCH = _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
 
 
@@ -84,5 +97,39 @@ def execution_status_change(
         "time": event_time(now),
         "region": region,
         "resources": [description["executionArn"]],
+        "detail": detail,
+    }
+
+
+def _millis_everywhere(value: Any) -> Any:
+    if isinstance(value, _datetime.datetime):
+        return _epoch_millis(value)
+    if isinstance(value, Mapping):
+        return {key: _millis_everywhere(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_millis_everywhere(item) for item in value]
+    return value
+
+
+def tuning_job_state_change(
+    description: Mapping[str, Any],
+    tags: list[dict[str, str]] | None = None,
+    *,
+    account: str,
+    region: str,
+    now: _datetime.datetime,
+) -> dict[str, Any]:
+    """The event for a tuning job as DescribeHyperParameterTuningJob describes it."""
+    detail = _millis_everywhere({k: v for k, v in description.items() if k != "ResponseMetadata"})
+    detail["Tags"] = {tag["Key"]: tag.get("Value", "") for tag in tags or [] if "Key" in tag}
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": TUNING_JOB_STATE_CHANGE,
+        "source": SAGEMAKER_SOURCE,
+        "account": account,
+        "time": event_time(now),
+        "region": region,
+        "resources": [description["HyperParameterTuningJobArn"]],
         "detail": detail,
     }

@@ -139,6 +139,16 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
     its past. Source: SageMaker developer guide, "Events that Amazon SageMaker AI sends
     to Amazon EventBridge" (hyperparameter tuning job state change; SageMaker "may send
     multiple events ... for each state change": use ``event_deliveries=2``).
+18. **Callbacks** (``arn:aws:states:::lambda:invoke.waitForTaskToken``): the in-process
+    Lambda gets ``$$.Task.Token``; SendTaskSuccess, SendTaskFailure (error and cause)
+    and SendTaskHeartbeat from any Lambda (boto3) complete or extend the task, at once
+    or later (e.g. from a rule's target). The task's ``TimeoutSeconds`` (States.Timeout)
+    and ``HeartbeatSeconds`` (States.HeartbeatTimeout) count simulated seconds; while a
+    task waits, time moves to each simulated tuning job's next status change and the
+    deliveries of its event run before time moves on. A heartbeat for a task without
+    HeartbeatSeconds is accepted. Source: Step Functions developer guide, "Wait for a
+    Callback with Task Token" and "Error names" (States.HeartbeatTimeout); Step
+    Functions API reference, SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat.
 """
 
 from __future__ import annotations
@@ -321,6 +331,7 @@ class LocalEngine:
         self._hooks.on_execution_status = self._emit_execution_status
         self._hooks.on_put_events = lambda entry, event_id: self.eventbridge.put({**entry, "EventId": event_id})
         self._hooks.emitting = self.eventbridge.pending
+        self._hooks.await_events = self.eventbridge.wait
         self._quiet = quiet
         self._log_level: int | None = None
         self._mock: Any = None

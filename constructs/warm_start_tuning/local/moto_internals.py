@@ -48,6 +48,12 @@ moves one. What is patched, and why:
 11. Execution timeout: a state machine's ``TimeoutSeconds`` counts simulated seconds
     (moto's ``Program.eval`` joins the worker thread for that many real seconds), and a
     timed-out execution leaves its running ``.sync`` tuning job running, as on AWS.
+12. ``.waitForTaskToken``: the wait for SendTaskSuccess/Failure and for heartbeats
+    sleeps on the simulated clock (moto waits on real-time events), stepping to each
+    simulated job's next status change and letting the event deliveries it causes run
+    before time moves on; SendTaskHeartbeat on a task without HeartbeatSeconds succeeds
+    (moto answers InvalidToken); SendTaskFailure keeps its cause (moto drops it); a
+    missed heartbeat fails the task with States.HeartbeatTimeout (moto: States.Timeout).
 """
 
 from __future__ import annotations
@@ -245,6 +251,23 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     (f"{_SFN}.asl.component.program.program", "Program.eval", "env.set_timed_out()"),
     (f"{_SFN}.asl.component.eval_component", "EvalComponent.eval", None),
     (f"{_SFN}.asl.eval.program_state", "ProgramTimedOut", None),
+    # 12. .waitForTaskToken
+    (f"{_SFN}.asl.eval.callback.callback", "CallbackEndpoint.wait", "self._notify_event.wait(timeout=timeout)"),
+    (f"{_SFN}.asl.eval.callback.callback", "CallbackEndpoint.notify_heartbeat", "if not self._heartbeat_endpoint:"),
+    ("moto.stepfunctions.responses", "StepFunctionResponse.send_task_failure", "send_task_failure(task_token"),
+    (f"{_SFN}.asl.eval.callback.callback", "HeartbeatTimeoutError", None),
+    (
+        f"{_SFN}.asl.component.common.error_name.states_error_name_type",
+        "StatesErrorNameType.StatesHeartbeatTimeout",
+        None,
+    ),
+    (f"{_SFN}.api", "TaskTimedOutEventDetails", None),
+    (f"{_SFN}.models", "StepFunctionsParserBackend.send_task_failure", "cause=cause"),
+    (
+        f"{_SFN}.asl.eval.callback.callback",
+        "HeartbeatEndpoint.clear_and_wait",
+        "self._next_heartbeat_event.wait(timeout=self._heartbeat_seconds)",
+    ),
 )
 
 
@@ -350,6 +373,8 @@ class Hooks:
     #: Entered around an execution's status change, before the new status is visible,
     #: so that whoever waits for the events it causes does not return too early.
     emitting: Callable[[], AbstractContextManager[Any]] = nullcontext
+    #: Wait (real seconds at most) until no event delivery is pending.
+    await_events: Callable[[float], Any] = lambda _timeout: True
 
 
 _ACTIVE: Hooks | None = None
@@ -1273,6 +1298,107 @@ def _execution_timed_out(env: Any) -> bool:
     return isinstance(env.program_state(), timed_out)
 
 
+# --- 12. .waitForTaskToken on simulated time ------------------------------------------
+
+# Real seconds a callback wait gives the deliveries caused by a job's status change.
+_EVENTS_PATIENCE = 10.0
+
+
+def _simulated_wait(hooks: Hooks, event: threading.Event, timeout: float) -> bool:
+    """Wait until ``event`` is set or ``timeout`` simulated seconds have passed; whether
+    it was set. Time moves in steps that end at each simulated job's next status change,
+    after which the deliveries of the events it sent run (one of them may be what sends
+    the task token back)."""
+    deadline = hooks.clock.elapsed() + timeout
+    while not event.is_set():
+        left = deadline - hooks.clock.elapsed()
+        if left <= 0:
+            return event.is_set()
+        change = hooks.sagemaker.seconds_until_next_change()
+        step = left if change is None else min(left, max(change, 0.001))
+        hooks.clock.sleep(step, interrupt=event, cancelled=event.is_set)
+        if change is not None and step < left:
+            hooks.await_events(_EVENTS_PATIENCE)
+    return True
+
+
+def _install_callbacks(hooks: Hooks) -> None:
+    module = f"{_SFN}.asl.eval.callback.callback"
+    endpoint = _resolve(module, "CallbackEndpoint")
+    heartbeat = _resolve(module, "HeartbeatEndpoint")
+    original_wait = endpoint.wait
+
+    @functools.wraps(original_wait)
+    def wait(self: Any, timeout: float | None = None) -> Any:
+        if timeout is None:
+            return original_wait(self, timeout)
+        _simulated_wait(hooks, self._notify_event, timeout)
+        return self._outcome
+
+    def notify_heartbeat(self: Any) -> bool:
+        # A valid token of a task without HeartbeatSeconds: nothing to reset (AWS
+        # accepts the call; moto answers InvalidToken).
+        if self._heartbeat_endpoint is not None:
+            self._heartbeat_endpoint.notify()
+        return True
+
+    def clear_and_wait(self: Any) -> bool:
+        with self._mutex:
+            if self._next_heartbeat_event.is_set():
+                self._next_heartbeat_event.clear()
+                return True
+        received = _simulated_wait(hooks, self._next_heartbeat_event, self._heartbeat_seconds)
+        with self._mutex:
+            # Consumed: the next wait needs the next heartbeat.
+            self._next_heartbeat_event.clear()
+        return received
+
+    _patch(endpoint, "wait", wait)
+    _patch(endpoint, "notify_heartbeat", notify_heartbeat)
+    _patch(heartbeat, "clear_and_wait", clear_and_wait)
+
+    # SendTaskFailure: moto's response handler drops the cause.
+    responses = _resolve("moto.stepfunctions.responses", "StepFunctionResponse")
+    empty_result = _resolve("moto.core.responses", "EmptyResult")
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return empty_result()
+
+    _patch(responses, "send_task_failure", send_task_failure)
+
+    # A missed heartbeat is States.HeartbeatTimeout on AWS; moto reports every timeout
+    # as States.Timeout.
+    state_task = _resolve(f"{_TASK}.state_task", "StateTask")
+    heartbeat_timeout = _resolve(module, "HeartbeatTimeoutError")
+    error_names = f"{_SFN}.asl.component.common.error_name"
+    failure_event = _resolve(f"{error_names}.failure_event", "FailureEvent")
+    states_error_name = _resolve(f"{error_names}.states_error_name", "StatesErrorName")
+    heartbeat_name = _resolve(f"{error_names}.states_error_name_type", "StatesErrorNameType.StatesHeartbeatTimeout")
+    event_details = _resolve(f"{_SFN}.asl.eval.event.event_detail", "EventDetails")
+    timed_out_details = _resolve(f"{_SFN}.api", "TaskTimedOutEventDetails")
+    history_event_type = _resolve(f"{_SFN}.api", "HistoryEventType")
+    original_from_error = state_task._from_error
+
+    @functools.wraps(original_from_error)
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if not isinstance(ex, heartbeat_timeout):
+            return original_from_error(self, env, ex)
+        details: dict[str, Any] = {"error": heartbeat_name.to_name()}
+        if hasattr(self, "_get_sfn_resource"):
+            details.update(resourceType=self._get_sfn_resource_type(), resource=self._get_sfn_resource())
+        return failure_event(
+            env=env,
+            error_name=states_error_name(typ=heartbeat_name),
+            event_type=history_event_type.TaskTimedOut,
+            event_details=event_details(taskTimedOutEventDetails=timed_out_details(**details)),
+        )
+
+    _patch(state_task, "_from_error", _from_error)
+
+
 def install(hooks: Hooks) -> None:
     """Apply every patch (process-wide; one engine at a time)."""
     global _ACTIVE
@@ -1293,6 +1419,7 @@ def install(hooks: Hooks) -> None:
             _install_list_executions_lag(hooks)
             _install_execution_status(hooks)
             _install_execution_timeout(hooks)
+            _install_callbacks(hooks)
         except BaseException:
             _restore()
             _ACTIVE = None

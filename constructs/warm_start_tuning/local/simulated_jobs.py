@@ -961,3 +961,11 @@ class SimulatedSageMaker:
     def seconds_until_change(self, name: str) -> float | None:
         job = self.job(name)
         return None if job is None else job.seconds_until_change(self.clock.now())
+
+    def seconds_until_next_change(self) -> float | None:
+        """Simulated seconds until any job's status changes next; None when none will."""
+        now = self.clock.now()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        waits = [w for w in (job.seconds_until_change(now) for job in jobs) if w is not None]
+        return min(waits) if waits else None

@@ -91,7 +91,7 @@ def test_wheel_ships_py_typed_and_license(wheel):
     assert any(name.endswith(".dist-info/licenses/LICENSE") or name.endswith("/LICENSE") for name in names), names
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "Provides-Extra: local" in metadata
-    assert 'Requires-Dist: moto[events,s3,sagemaker,stepfunctions]==5.2.5; extra == "local"' in metadata
+    assert 'Requires-Dist: moto[dynamodb,events,s3,sagemaker,stepfunctions]==5.2.5; extra == "local"' in metadata
 
 
 def test_local_extra_pin_is_the_engine_pin():

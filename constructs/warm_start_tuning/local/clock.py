@@ -67,6 +67,18 @@ class SimulatedClock:
         self._barriers: dict[int, _Barrier] = {}
         self._fired: set[float] = set()
         self._next_barrier = 0
+        # Called (outside the lock) after the clock moved: observers of what changes
+        # with time, e.g. the simulated tuning jobs' state change events.
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each move of the clock (on the moving thread; it
+        must not sleep on this clock)."""
+        self._listeners.append(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     # --- reading ---------------------------------------------------------------------
 
@@ -103,6 +115,7 @@ class SimulatedClock:
         with self._lock:
             target = self._offset + seconds
         self._advance_to(target)
+        self._notify()
         return self.now()
 
     _BARRIER_PATIENCE = 5.0  # real seconds to wait for a deadline's waiter, at most
@@ -209,6 +222,7 @@ class SimulatedClock:
             if cancelled is not None and cancelled():
                 slept = (time.monotonic() - real_begin) * self._scale
                 self._advance_to(min(deadline, begin + slept))
+                self._notify()
                 return False
             if real_left <= 0:
                 break
@@ -219,7 +233,9 @@ class SimulatedClock:
                 # Woken early: loop to check cancelled() and sleep the rest if not.
             else:
                 time.sleep(real_left)
-        return self._advance_to(deadline, cancelled)
+        whole = self._advance_to(deadline, cancelled)
+        self._notify()
+        return whole
 
     def __repr__(self) -> str:
         return f"SimulatedClock(time_scale={self._scale!r}, now={self.now().isoformat()})"
@@ -252,7 +268,15 @@ class ClockEvent:
     def is_set(self) -> bool:
         return self._event.is_set()
 
-    def wait(self, timeout: float | None = None) -> bool:
+    @property
+    def started_at(self) -> float:
+        """Simulated seconds since the clock's start at which the event was made."""
+        return self._start
+
+    def wait(self, timeout: float | None = None, *, hold_on_timeout: bool = False) -> bool:
+        """``hold_on_timeout``: when the wait times out, keep the clock at the deadline
+        until :meth:`release` (the caller first acts on the timeout, e.g. ends an
+        execution, so that no other sleeper moves the clock past it meanwhile)."""
         if timeout is None:
             self._clock.release_barrier(self._token)
             return self._event.wait()
@@ -272,7 +296,12 @@ class ClockEvent:
                     result = True
                     return True
         finally:
-            self._clock.release_barrier(self._token, fired=not result)
+            if result or not hold_on_timeout:
+                self._clock.release_barrier(self._token, fired=not result)
+
+    def release(self) -> None:
+        """Let the clock move past a deadline held by ``wait(hold_on_timeout=True)``."""
+        self._clock.release_barrier(self._token, fired=True)
 
     def __del__(self) -> None:
         try:

@@ -88,6 +88,67 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
     ListExecutions (the caller itself included). Source: Step Functions API reference,
     ListExecutions ("eventually consistent"; "results are best effort and may not
     reflect very recent updates and changes").
+13. **DynamoDB tables of the template** (:meth:`deploy`): every ``AWS::DynamoDB::Table``
+    is created in moto under its template name or ``<stack>-<logical id>`` (key schema,
+    attribute definitions, billing mode, indexes, streams, SSE, point-in-time recovery,
+    TTL attribute); ``Ref`` and ``Fn::GetAtt`` (``Arn``, ``StreamArn``) resolve to it
+    everywhere. A redeploy keeps the table and its items. TTL is recorded, not
+    enforced: expired items stay (DynamoDB itself deletes them only "within a few days"
+    of expiry, so nothing may rely on their absence). Step Functions' optimized
+    ``dynamodb:getItem|putItem|updateItem|deleteItem`` integration runs against these
+    tables; a failed condition is ``DynamoDB.ConditionalCheckFailedException`` with
+    DynamoDB's message in the cause. Source: CloudFormation ``AWS::DynamoDB::Table``
+    reference (BillingMode default PROVISIONED); DynamoDB developer guide, "Working
+    with Time to Live"; Step Functions developer guide, "Call DynamoDB APIs with Step
+    Functions" and "Handling errors" (``DynamoDB.<Exception>`` names).
+14. **EventBridge rules of the template, delivered asynchronously** (:meth:`deploy`,
+    :meth:`put_events`): each enabled ``AWS::Events::Rule`` with an ``EventPattern``
+    routes matching events (put with :meth:`put_events`, by ``events:PutEvents`` from
+    a state machine or a Lambda, or sent by the services below) to its targets, with
+    the target's ``Input``/``InputPath``/``InputTransformer``. Each delivery runs on its
+    own thread ``event_delay_seconds`` simulated seconds later (default 1: EventBridge
+    promises "near real-time" delivery and no bound, so never synchronously; EventBridge
+    FAQ), ``event_deliveries`` times (at least once, as 9). Lambda targets are invoked
+    asynchronously: a function error is retried twice, one and then two simulated
+    minutes later (Lambda developer guide, "Error handling and automatic retries in
+    Lambda"); Step Functions targets start an execution. ``engine.drop_events(n,
+    detail_type=...)`` loses the next n events a rule would deliver (AWS services send
+    events "best effort": EventBridge events reference, "Delivery level for AWS service
+    events"). ``engine.event_log`` records every attempt; ``engine.wait_for_events()``
+    waits until none is pending.
+15. **Step Functions Execution Status Change events**: every Standard execution sends
+    one when it starts (``RUNNING``) and one when it ends (``SUCCEEDED``, ``FAILED``,
+    ``TIMED_OUT``, ``ABORTED``: a Succeed or Fail state, a runtime error, StopExecution,
+    its timeout), in AWS's shape (source ``aws.states``, ``resources`` the execution ARN,
+    ``detail`` as DescribeExecution with epoch-millisecond dates; see
+    :mod:`.status_events`), routed as in 14. Express workflows send none. Source: Step
+    Functions developer guide, "Automating Step Functions event delivery with
+    EventBridge"; EventBridge events reference, "AWS Step Functions events" (best effort).
+16. **Execution timeout on simulated time**: a state machine's ``TimeoutSeconds`` ends the
+    execution ``TIMED_OUT`` when that many simulated seconds have passed, and a running
+    ``.sync`` tuning job is *not* stopped: it runs on and ends on its own. Source: Step
+    Functions developer guide, "State machine structure" (TimeoutSeconds: "the execution
+    fails with a States.Timeout error", status TIMED_OUT); DESIGN.md ("An execution's
+    timeout does not stop a .sync job").
+17. **SageMaker HyperParameter Tuning Job State Change events**: each status a simulated
+    tuning job enters (InProgress at creation, Stopping, Completed, Failed, Stopped) is
+    sent, in SageMaker's shape (source ``aws.sagemaker``, ``resources`` the job ARN,
+    ``detail`` the Describe response at that moment with epoch-millisecond times and
+    ``Tags`` as a map), even when the clock jumps over it, and routed as in 14 (same
+    delay, duplicates and drops). A job created in the past (a parent) sends nothing of
+    its past. Source: SageMaker developer guide, "Events that Amazon SageMaker AI sends
+    to Amazon EventBridge" (hyperparameter tuning job state change; SageMaker "may send
+    multiple events ... for each state change": use ``event_deliveries=2``).
+18. **Callbacks** (``arn:aws:states:::lambda:invoke.waitForTaskToken``): the in-process
+    Lambda gets ``$$.Task.Token``; SendTaskSuccess, SendTaskFailure (error and cause)
+    and SendTaskHeartbeat from any Lambda (boto3) complete or extend the task, at once
+    or later (e.g. from a rule's target). The task's ``TimeoutSeconds`` (States.Timeout)
+    and ``HeartbeatSeconds`` (States.HeartbeatTimeout) count simulated seconds; while a
+    task waits, time moves to each simulated tuning job's next status change and the
+    deliveries of its event run before time moves on. A heartbeat for a task without
+    HeartbeatSeconds is accepted. Source: Step Functions developer guide, "Wait for a
+    Callback with Task Token" and "Error names" (States.HeartbeatTimeout); Step
+    Functions API reference, SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat.
 """
 
 from __future__ import annotations
@@ -108,12 +169,16 @@ from typing import Any
 
 from . import moto_internals
 from .clock import SimulatedClock
+from .events_router import Delivery, EventRouter, RouterTargets
 from .iam_policy import RolePolicy
+from .job_events import TuningJobEvents
 from .lambda_runtime import InProcessFunction, InProcessLambdaRuntime
 from .simulated_jobs import SimulatedSageMaker, StatusPath
+from .status_events import execution_status_change
 from .template import (
     LambdaSpec,
     ResolveContext,
+    TableSpec,
     TemplateError,
     check_definition_supported,
     load_template,
@@ -201,6 +266,10 @@ class LocalEngine:
     tuning job. ``default_tuning_status_path``: how jobs the pipeline creates behave
     unless :meth:`SimulatedSageMaker.plan` says otherwise. ``quiet``: silence moto's
     interpreter log, which reports every error a Catch or Retry handles as an ERROR.
+    ``event_deliveries``: how many times each event reaches each target (at least
+    once). ``event_delay_seconds``: simulated seconds between an event and its delivery.
+    ``list_executions_lag_seconds``: how long a new execution stays out of
+    ListExecutions.
     """
 
     def __init__(
@@ -216,6 +285,7 @@ class LocalEngine:
         quiet: bool = True,
         event_deliveries: int = 1,
         list_executions_lag_seconds: float = 0.0,
+        event_delay_seconds: float = 1.0,
     ) -> None:
         if isinstance(event_deliveries, bool) or not isinstance(event_deliveries, int) or event_deliveries < 1:
             raise ValueError(f"event_deliveries must be an int >= 1, got {event_deliveries!r}")
@@ -243,6 +313,25 @@ class LocalEngine:
             sync_output=sync_output,
             list_executions_lag_seconds=list_executions_lag_seconds,
         )
+        #: The default event bus and the rules deployed on it (see :meth:`put_events`).
+        self.eventbridge = EventRouter(
+            self.clock,
+            RouterTargets(invoke_lambda=self._invoke_async_target, start_execution=self._start_for_event),
+            account=self.account_id,
+            region=region,
+            delay_seconds=event_delay_seconds,
+            deliveries=event_deliveries,
+        )
+        # SageMaker's tuning job state change events, as the simulated jobs change.
+        job_events = TuningJobEvents(
+            self.sagemaker, self.clock, self.eventbridge.put, account=self.account_id, region=region
+        )
+        self.clock.add_listener(job_events.check)
+        self.sagemaker.on_change = job_events.check
+        self._hooks.on_execution_status = self._emit_execution_status
+        self._hooks.on_put_events = lambda entry, event_id: self.eventbridge.put({**entry, "EventId": event_id})
+        self._hooks.emitting = self.eventbridge.pending
+        self._hooks.await_events = self.eventbridge.wait
         self._quiet = quiet
         self._log_level: int | None = None
         self._mock: Any = None
@@ -295,6 +384,7 @@ class LocalEngine:
             return
         try:
             self._stop_running_executions()
+            self.eventbridge.close(timeout_s=2.0)
             moto_internals.join_execution_threads(timeout=2.0)
         finally:
             self.sagemaker.create_via_api = None
@@ -389,11 +479,17 @@ class LocalEngine:
 
         role_arn = self._role_arn()
         overrides = {k: Path(v) for k, v in (asset_dirs or {}).items()}
+        # Lambda functions that rules deliver to must run too.
+        targets_text = json.dumps([rule.targets for rule in parsed.rules.values()])
         for lambda_spec in parsed.lambdas.values():
             referenced = lambda_spec.arn in definition_text or (
                 f'"{lambda_spec.function_name}"' in definition_text
-            )
+            ) or lambda_spec.arn in targets_text
             self._deploy_lambda(lambda_spec, role_arn, overrides, required=referenced)
+        for table in parsed.tables.values():
+            self._deploy_table(table)
+        for rule in parsed.rules.values():
+            self.eventbridge.register(rule)
         for topic in parsed.topics.values():
             self._client("sns").create_topic(Name=topic)
         for bus in parsed.event_buses.values():
@@ -453,6 +549,51 @@ class LocalEngine:
             return iam.create_role(RoleName=_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
                 "Arn"
             ]
+
+    def _deploy_table(self, spec: TableSpec) -> None:
+        """CreateTable as CloudFormation would call it; a table that exists already (a
+        redeploy) is left as it is. TTL is recorded, not enforced: moto does not expire
+        items (neither does DynamoDB promptly: it deletes expired items "within a few
+        days", DynamoDB developer guide, "Time to Live")."""
+        ddb = self._client("dynamodb")
+        request: dict[str, Any] = {
+            "TableName": spec.name,
+            "KeySchema": list(spec.key_schema),
+            "AttributeDefinitions": list(spec.attribute_definitions),
+            "BillingMode": spec.billing_mode,
+        }
+        if spec.billing_mode == "PROVISIONED":
+            request["ProvisionedThroughput"] = spec.provisioned_throughput or {
+                "ReadCapacityUnits": 5,
+                "WriteCapacityUnits": 5,
+            }
+        if spec.global_secondary_indexes:
+            request["GlobalSecondaryIndexes"] = list(spec.global_secondary_indexes)
+        if spec.local_secondary_indexes:
+            request["LocalSecondaryIndexes"] = list(spec.local_secondary_indexes)
+        if spec.stream_specification:
+            request["StreamSpecification"] = {"StreamEnabled": True, **spec.stream_specification}
+        if spec.sse_specification:
+            request["SSESpecification"] = {
+                ("Enabled" if k == "SSEEnabled" else k): v for k, v in spec.sse_specification.items()
+            }
+        try:
+            ddb.create_table(**request)
+        except ddb.exceptions.ResourceInUseException:
+            return  # redeploy: the table and its items stay
+        if spec.time_to_live and spec.time_to_live.get("AttributeName"):
+            ddb.update_time_to_live(
+                TableName=spec.name,
+                TimeToLiveSpecification={
+                    "AttributeName": spec.time_to_live["AttributeName"],
+                    "Enabled": bool(spec.time_to_live.get("Enabled", True)),
+                },
+            )
+        if spec.point_in_time_recovery:
+            ddb.update_continuous_backups(
+                TableName=spec.name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
 
     def _asset_for(self, spec: LambdaSpec, overrides: Mapping[str, Path]) -> Path | None:
         for key in (spec.logical_id, spec.function_name):
@@ -532,6 +673,52 @@ class LocalEngine:
         (``InternalFailure``; Step Functions reports ``EventBridge.FailedEntry``)."""
         self._hooks.put_events_failures += times
 
+    # --- events ----------------------------------------------------------------------
+
+    def put_events(self, entries: Mapping[str, Any] | list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Put events on their bus (the default one unless ``EventBusName`` says
+        otherwise) and route them through the deployed rules, as EventBridge does:
+        each target of each matching rule gets its input ``event_delay_seconds``
+        simulated seconds later, on a thread of its own, ``event_deliveries`` times.
+        ``entries``: a full event (``source``, ``detail-type``, ``detail``, ...), a
+        PutEvents entry (``Source``, ``DetailType``, ``Detail`` as JSON text), or a
+        list of them. PutEvents' answer: one ``{"EventId": ...}`` per entry."""
+        self._require_running()
+        return self.eventbridge.put(entries)
+
+    def drop_events(self, count: int = 1, *, detail_type: str | None = None) -> None:
+        """Lose the next ``count`` events (of ``detail_type``, when given) that a rule
+        would deliver: AWS services send their events best effort."""
+        self.eventbridge.drop(count, detail_type)
+
+    def wait_for_events(self, timeout_s: float = 30.0) -> None:
+        """Wait until every pending delivery (and what it caused) is done; TimeoutError
+        after ``timeout_s`` real seconds."""
+        if not self.eventbridge.wait(timeout_s):
+            raise TimeoutError(f"event deliveries still pending after {timeout_s} s")
+
+    @property
+    def event_log(self) -> list[Delivery]:
+        """Every delivery attempt (and dropped event) so far, in order."""
+        return list(self.eventbridge.deliveries)
+
+    def _emit_execution_status(self, description: dict[str, Any]) -> None:
+        self.eventbridge.put(
+            execution_status_change(description, account=self.account_id, region=self.region, now=self.clock.now())
+        )
+
+    def _invoke_async_target(self, function_arn: str, payload: bytes) -> tuple[bytes, str | None] | None:
+        function = self.lambdas.get(function_arn)
+        if function is None:
+            return None
+        return self.lambdas.invoke(function, payload)
+
+    def _start_for_event(self, state_machine_arn: str, execution_input: Any) -> str | None:
+        try:
+            return self.start_execution(state_machine_arn, execution_input)
+        except Exception:  # noqa: BLE001 - recorded as a failed delivery
+            return None
+
     def deliver(self, state_machine_arn: str, target: Mapping[str, Any], event: Mapping[str, Any]) -> list[str]:
         """Deliver ``event`` to a rule's Step Functions ``target`` (a template's
         ``Targets`` entry) as EventBridge does: ``event_deliveries`` times (at least
@@ -575,6 +762,8 @@ class LocalEngine:
             if status in _TERMINAL:
                 if on_state is not None:
                     self._report(execution_arn, on_state, reported)
+                # The status change event is put right after the status is set.
+                self.eventbridge.settle()
                 return self.result(execution_arn)
             if time.monotonic() > deadline:
                 self.stop(

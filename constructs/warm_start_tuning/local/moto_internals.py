@@ -37,7 +37,24 @@ moves one. What is patched, and why:
    that deploys the best training job runs end to end.
 7. Error matching: ``States.ALL`` and ``States.TaskFailed`` no longer match the terminal
    ``States.Runtime`` and ``States.DataLimitExceeded`` (``ErrorEqualsDecl._eval_body``).
-8. DynamoDB requests are atomic: moto's backend reads an item, evaluates the condition
+8. EventBridge: PutEvents entries that fail on demand; the events PutEvents takes are
+   handed to the engine's router (``hooks.on_put_events``), which delivers them to the
+   rules' targets as EventBridge does (moto delivers to queues and log groups only).
+9. ListExecutions: eventually consistent (recent starts left out).
+10. Execution status changes: when a Standard execution starts (``ExecutionWorker.start``)
+    and when its end is recorded (``_reflect_execution_status``), the engine is told
+    (``hooks.on_execution_status``) to emit Step Functions' status change event.
+    DescribeExecution of a TIMED_OUT execution carries its ``stopDate`` (moto omits it).
+11. Execution timeout: a state machine's ``TimeoutSeconds`` counts simulated seconds
+    (moto's ``Program.eval`` joins the worker thread for that many real seconds), and a
+    timed-out execution leaves its running ``.sync`` tuning job running, as on AWS.
+12. ``.waitForTaskToken``: the wait for SendTaskSuccess/Failure and for heartbeats
+    sleeps on the simulated clock (moto waits on real-time events), stepping to each
+    simulated job's next status change and letting the event deliveries it causes run
+    before time moves on; SendTaskHeartbeat on a task without HeartbeatSeconds succeeds
+    (moto answers InvalidToken); SendTaskFailure keeps its cause (moto drops it); a
+    missed heartbeat fails the task with States.HeartbeatTimeout (moto: States.Timeout).
+13. DynamoDB requests are atomic: moto's backend reads an item, evaluates the condition
    and writes without a lock, so two threads' conditional writes can both pass. DynamoDB
    applies each conditional write atomically (DynamoDB developer guide, "Condition
    expressions": "conditional writes ... are atomic"), so the backend's item operations
@@ -55,9 +72,10 @@ import json
 import threading
 import time as _time
 import types
+import logging
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,6 +244,37 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
         "ErrorEqualsDecl._eval_body",
         "ErrorEqualsDecl._STATE_ALL_ERROR in self.error_names",
     ),
+    # 10. execution status changes
+    (f"{_SFN}.backend.execution_worker", "ExecutionWorker.start", None),
+    (f"{_SFN}.backend.execution", "Execution.start", "self.exec_worker.start()"),
+    (f"{_SFN}.backend.execution", "Execution.to_describe_output", None),
+    ("moto.stepfunctions.models", "StateMachineInstance.__init__", 'self.type = sm_type or "STANDARD"'),
+    ("moto.stepfunctions.responses", "StepFunctionResponse.describe_execution", 'response["stopDate"] = execution.stop_date'),
+    ("moto.core.responses", "ActionResult.result", None),
+    (f"{_SFN}.backend.execution", "BaseExecutionWorkerCommunication.__init__", "self.execution = execution"),
+    ("moto.events.models", "EventsBackend.put_events", 'entries.append({"EventId": event_id})'),
+    # 11. execution timeout
+    (f"{_SFN}.asl.component.program.program", "Program.eval", "worker_thread.join(timeout=timeout)"),
+    (f"{_SFN}.asl.component.program.program", "Program.eval", "env.set_timed_out()"),
+    (f"{_SFN}.asl.component.eval_component", "EvalComponent.eval", None),
+    (f"{_SFN}.asl.eval.program_state", "ProgramTimedOut", None),
+    # 12. .waitForTaskToken
+    (f"{_SFN}.asl.eval.callback.callback", "CallbackEndpoint.wait", "self._notify_event.wait(timeout=timeout)"),
+    (f"{_SFN}.asl.eval.callback.callback", "CallbackEndpoint.notify_heartbeat", "if not self._heartbeat_endpoint:"),
+    ("moto.stepfunctions.responses", "StepFunctionResponse.send_task_failure", "send_task_failure(task_token"),
+    (f"{_SFN}.asl.eval.callback.callback", "HeartbeatTimeoutError", None),
+    (
+        f"{_SFN}.asl.component.common.error_name.states_error_name_type",
+        "StatesErrorNameType.StatesHeartbeatTimeout",
+        None,
+    ),
+    (f"{_SFN}.api", "TaskTimedOutEventDetails", None),
+    (f"{_SFN}.models", "StepFunctionsParserBackend.send_task_failure", "cause=cause"),
+    (
+        f"{_SFN}.asl.eval.callback.callback",
+        "HeartbeatEndpoint.clear_and_wait",
+        "self._next_heartbeat_event.wait(timeout=self._heartbeat_seconds)",
+    ),
 )
 
 
@@ -323,6 +372,16 @@ class Hooks:
     list_executions_lag_seconds: float = 0.0
     #: Start moments (simulated) of the engine's executions, by ARN.
     execution_starts: dict[str, Any] = field(default_factory=dict)
+    #: Called with DescribeExecution's answer (moto's shape) when a Standard execution
+    #: starts and when it ends.
+    on_execution_status: Callable[[dict[str, Any]], None] | None = None
+    #: Called with each PutEvents entry EventBridge took, and the EventId it answered.
+    on_put_events: Callable[[dict[str, Any], str], None] | None = None
+    #: Entered around an execution's status change, before the new status is visible,
+    #: so that whoever waits for the events it causes does not return too early.
+    emitting: Callable[[], AbstractContextManager[Any]] = nullcontext
+    #: Wait (real seconds at most) until no event delivery is pending.
+    await_events: Callable[[float], Any] = lambda _timeout: True
 
 
 _ACTIVE: Hooks | None = None
@@ -806,6 +865,10 @@ def _sagemaker_service_class(hooks: Hooks) -> type:
                 hooks.clock.sleep(
                     pause, interrupt=env.program_state_event, cancelled=lambda: not env.is_running()
                 )
+            if _execution_timed_out(env):
+                # The execution timed out: Step Functions leaves the job running.
+                env.stack.append(None)
+                return
             # The execution was stopped or the task timed out: Step Functions stops the
             # job (best effort) and records nothing more for this task.
             try:
@@ -982,10 +1045,15 @@ def _install_output_fixes(hooks: Hooks) -> None:
 
     @functools.wraps(original_reflect)
     def _reflect_execution_status(self: Any) -> None:
-        original_reflect(self)
-        if self.execution.output is not None:
-            safe = _json_safe(self.execution.output, _iso)
-            self.execution.output = json.loads(json.dumps(safe, default=str))
+        with hooks.emitting():
+            original_reflect(self)
+            timed_out_at = vars(self.execution.exec_worker.env).get(_TIMED_OUT_AT)
+            if timed_out_at is not None and str(self.execution.exec_status.value) == "TIMED_OUT":
+                self.execution.stop_date = timed_out_at
+            if self.execution.output is not None:
+                safe = _json_safe(self.execution.output, _iso)
+                self.execution.output = json.loads(json.dumps(safe, default=str))
+            _emit_execution_status(hooks, self.execution)
 
     _patch(communication, "_reflect_execution_status", _reflect_execution_status)
 
@@ -1086,7 +1154,12 @@ def _install_events(hooks: Hooks) -> None:
         if hooks.put_events_failures > 0:
             hooks.put_events_failures -= 1
             return [{"ErrorCode": "InternalFailure", "ErrorMessage": "Internal service error"} for _ in events]
-        return original(self, events)
+        answers = original(self, events)
+        if hooks.on_put_events is not None:
+            for entry, answer in zip(events, answers):
+                if "EventId" in answer:
+                    hooks.on_put_events(entry, answer["EventId"])
+        return answers
 
     _patch(backend, "put_events", put_events)
 
@@ -1121,6 +1194,218 @@ def _install_list_executions_lag(hooks: Hooks) -> None:
     _patch(backend, "list_executions", list_executions)
 
 
+# --- 10. execution status changes ---------------------------------------------------------
+
+_LOG = logging.getLogger(__name__)
+
+
+def _emit_execution_status(hooks: Hooks, execution: Any) -> None:
+    """Tell the engine about a Standard execution's status (Express workflows send no
+    status change events)."""
+    if hooks.on_execution_status is None:
+        return
+    # moto's StateMachineInstance sets ``sm_type`` to STANDARD whatever the type; its
+    # ``type`` holds the real one.
+    kind = getattr(execution.state_machine, "type", None) or execution.sm_type
+    if str(getattr(kind, "value", kind)) != "STANDARD":
+        return
+    try:
+        hooks.on_execution_status(dict(execution.to_describe_output()))
+    except Exception:  # noqa: BLE001 - moto's worker thread must end the execution anyway
+        _LOG.exception("the status change event of %s was not emitted", execution.exec_arn)
+
+
+def _install_execution_status(hooks: Hooks) -> None:
+    worker = _resolve(f"{_SFN}.backend.execution_worker", "ExecutionWorker")
+    original_start = worker.start
+
+    @functools.wraps(original_start)
+    def start(self: Any) -> None:
+        # Execution.start sets RUNNING, then starts its worker: the RUNNING event goes
+        # out before the execution can end (and send its next one).
+        execution = getattr(self._execution_communication, "execution", None)
+        with hooks.emitting():
+            if execution is not None:
+                _emit_execution_status(hooks, execution)
+            original_start(self)
+
+    _patch(worker, "start", start)
+
+    # DescribeExecution of a TIMED_OUT execution: AWS gives its stopDate, moto leaves it
+    # out (it adds it for SUCCEEDED, ABORTED and FAILED only).
+    responses = _resolve("moto.stepfunctions.responses", "StepFunctionResponse")
+    original_describe = responses.describe_execution
+
+    @functools.wraps(original_describe)
+    def describe_execution(self: Any) -> Any:
+        answer = original_describe(self)
+        body = answer.result
+        if isinstance(body, dict) and str(body.get("status")) in ("TIMED_OUT", "ExecutionStatus.TIMED_OUT") \
+                and "stopDate" not in body:
+            execution = self.stepfunction_backend.describe_execution(body["executionArn"])
+            body["stopDate"] = execution.stop_date
+        return answer
+
+    _patch(responses, "describe_execution", describe_execution)
+
+
+# --- 11. execution timeout ---------------------------------------------------------------
+
+# Where Program.eval leaves the simulated moment a timed-out execution ended at.
+_TIMED_OUT_AT = "_local_engine_timed_out_at"
+# Real seconds a timed-out execution's worker gets to record ExecutionTimedOut in the
+# history before the execution's status says TIMED_OUT.
+_TIMED_OUT_GRACE = 1.0
+
+
+def _install_execution_timeout(hooks: Hooks) -> None:
+    """The state machine's ``TimeoutSeconds`` counts simulated seconds: moto joins the
+    worker for that many real seconds. A ClockEvent stops the clock at the deadline
+    until the wait has seen it, so a Wait or ``.sync`` poll that sleeps past it in one
+    go still times out on time."""
+    program = _resolve(f"{_SFN}.asl.component.program.program", "Program")
+    eval_component = _resolve(f"{_SFN}.asl.component.eval_component", "EvalComponent")
+    threads = _resolve(f"{_SFN}.utils", "TMP_THREADS")
+
+    def eval(self: Any, env: Any) -> None:  # noqa: A001 - moto's name
+        timeout = self.timeout_seconds.timeout_seconds if self.timeout_seconds else None
+        env.next_state_name = self.start_at.start_at_name
+        finished: Any = ClockEvent(hooks.clock) if timeout is not None else threading.Event()
+
+        def run() -> None:
+            try:
+                eval_component.eval(self, env)
+            finally:
+                finished.set()
+
+        worker_thread = threading.Thread(target=run, daemon=True)
+        threads.append(worker_thread)
+        worker_thread.start()
+        if timeout is None:
+            worker_thread.join()
+            return
+        if not finished.wait(timeout, hold_on_timeout=True):
+            # The execution ends at its deadline: the clock is held there until the
+            # execution is marked timed out, and its stop date is the deadline.
+            try:
+                env.__dict__[_TIMED_OUT_AT] = hooks.clock.start + _datetime.timedelta(
+                    seconds=finished.started_at + timeout
+                )
+                env.set_timed_out()
+            finally:
+                finished.release()
+            worker_thread.join(_TIMED_OUT_GRACE)
+
+    _patch(program, "eval", eval)
+
+
+def _execution_timed_out(env: Any) -> bool:
+    """Whether the execution ``env`` (or the frame of one) belongs to has timed out."""
+    timed_out = _resolve(f"{_SFN}.asl.eval.program_state", "ProgramTimedOut")
+    return isinstance(env.program_state(), timed_out)
+
+
+# --- 12. .waitForTaskToken on simulated time ------------------------------------------
+
+# Real seconds a callback wait gives the deliveries caused by a job's status change.
+_EVENTS_PATIENCE = 10.0
+
+
+def _simulated_wait(hooks: Hooks, event: threading.Event, timeout: float) -> bool:
+    """Wait until ``event`` is set or ``timeout`` simulated seconds have passed; whether
+    it was set. Time moves in steps that end at each simulated job's next status change,
+    after which the deliveries of the events it sent run (one of them may be what sends
+    the task token back)."""
+    deadline = hooks.clock.elapsed() + timeout
+    while not event.is_set():
+        left = deadline - hooks.clock.elapsed()
+        if left <= 0:
+            return event.is_set()
+        change = hooks.sagemaker.seconds_until_next_change()
+        step = left if change is None else min(left, max(change, 0.001))
+        hooks.clock.sleep(step, interrupt=event, cancelled=event.is_set)
+        if change is not None and step < left:
+            hooks.await_events(_EVENTS_PATIENCE)
+    return True
+
+
+def _install_callbacks(hooks: Hooks) -> None:
+    module = f"{_SFN}.asl.eval.callback.callback"
+    endpoint = _resolve(module, "CallbackEndpoint")
+    heartbeat = _resolve(module, "HeartbeatEndpoint")
+    original_wait = endpoint.wait
+
+    @functools.wraps(original_wait)
+    def wait(self: Any, timeout: float | None = None) -> Any:
+        if timeout is None:
+            return original_wait(self, timeout)
+        _simulated_wait(hooks, self._notify_event, timeout)
+        return self._outcome
+
+    def notify_heartbeat(self: Any) -> bool:
+        # A valid token of a task without HeartbeatSeconds: nothing to reset (AWS
+        # accepts the call; moto answers InvalidToken).
+        if self._heartbeat_endpoint is not None:
+            self._heartbeat_endpoint.notify()
+        return True
+
+    def clear_and_wait(self: Any) -> bool:
+        with self._mutex:
+            if self._next_heartbeat_event.is_set():
+                self._next_heartbeat_event.clear()
+                return True
+        received = _simulated_wait(hooks, self._next_heartbeat_event, self._heartbeat_seconds)
+        with self._mutex:
+            # Consumed: the next wait needs the next heartbeat.
+            self._next_heartbeat_event.clear()
+        return received
+
+    _patch(endpoint, "wait", wait)
+    _patch(endpoint, "notify_heartbeat", notify_heartbeat)
+    _patch(heartbeat, "clear_and_wait", clear_and_wait)
+
+    # SendTaskFailure: moto's response handler drops the cause.
+    responses = _resolve("moto.stepfunctions.responses", "StepFunctionResponse")
+    empty_result = _resolve("moto.core.responses", "EmptyResult")
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return empty_result()
+
+    _patch(responses, "send_task_failure", send_task_failure)
+
+    # A missed heartbeat is States.HeartbeatTimeout on AWS; moto reports every timeout
+    # as States.Timeout.
+    state_task = _resolve(f"{_TASK}.state_task", "StateTask")
+    heartbeat_timeout = _resolve(module, "HeartbeatTimeoutError")
+    error_names = f"{_SFN}.asl.component.common.error_name"
+    failure_event = _resolve(f"{error_names}.failure_event", "FailureEvent")
+    states_error_name = _resolve(f"{error_names}.states_error_name", "StatesErrorName")
+    heartbeat_name = _resolve(f"{error_names}.states_error_name_type", "StatesErrorNameType.StatesHeartbeatTimeout")
+    event_details = _resolve(f"{_SFN}.asl.eval.event.event_detail", "EventDetails")
+    timed_out_details = _resolve(f"{_SFN}.api", "TaskTimedOutEventDetails")
+    history_event_type = _resolve(f"{_SFN}.api", "HistoryEventType")
+    original_from_error = state_task._from_error
+
+    @functools.wraps(original_from_error)
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if not isinstance(ex, heartbeat_timeout):
+            return original_from_error(self, env, ex)
+        details: dict[str, Any] = {"error": heartbeat_name.to_name()}
+        if hasattr(self, "_get_sfn_resource"):
+            details.update(resourceType=self._get_sfn_resource_type(), resource=self._get_sfn_resource())
+        return failure_event(
+            env=env,
+            error_name=states_error_name(typ=heartbeat_name),
+            event_type=history_event_type.TaskTimedOut,
+            event_details=event_details(taskTimedOutEventDetails=timed_out_details(**details)),
+        )
+
+    _patch(state_task, "_from_error", _from_error)
+
+
 def install(hooks: Hooks) -> None:
     """Apply every patch (process-wide; one engine at a time)."""
     global _ACTIVE
@@ -1139,6 +1424,9 @@ def install(hooks: Hooks) -> None:
             _install_error_matching()
             _install_events(hooks)
             _install_list_executions_lag(hooks)
+            _install_execution_status(hooks)
+            _install_execution_timeout(hooks)
+            _install_callbacks(hooks)
             _install_dynamodb_atomicity()
         except BaseException:
             _restore()

@@ -15,7 +15,7 @@ from typing import Optional
 #: The moto release the engine is written against (moto_internals.MOTO_VERSION, pyproject's pin).
 MOTO_PIN = "5.2.5"
 #: The requirement the ``[local]`` extra installs (pyproject.toml lists the same).
-LOCAL_REQUIREMENT = f"moto[sagemaker,stepfunctions,s3,events]=={MOTO_PIN}"
+LOCAL_REQUIREMENT = f"moto[sagemaker,stepfunctions,s3,events,dynamodb]=={MOTO_PIN}"
 INSTALL_COMMAND = "pip install 'cdk-warm-start-tuning[local]'"
 
 # Modules the engine imports: moto itself and what its extras bring.

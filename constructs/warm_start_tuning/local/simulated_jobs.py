@@ -381,6 +381,11 @@ class SimulatedTuningJob:
                 last = start
         return last
 
+    def transitions(self) -> list[tuple[str, datetime]]:
+        """(status, moment it begins) for each step of the path, in order (a stop
+        rewrites the steps still to come)."""
+        return [(status, self.created_at + timedelta(seconds=start)) for status, start, _end in self._boundaries()]
+
     def seconds_until_change(self, now: datetime) -> float | None:
         """Simulated seconds until the status changes next; None once terminal."""
         offset = self._offset(now)
@@ -741,6 +746,9 @@ class SimulatedSageMaker:
         self._lock = threading.RLock()
         #: Set by the engine: creates a job through the (mocked) SageMaker API.
         self.create_via_api: Callable[[dict[str, Any]], Any] | None = None
+        #: Set by the engine: called after a job was created or stopped (its status
+        #: changed other than by the passing of time).
+        self.on_change: Callable[[], None] | None = None
 
     # --- test / demo API -------------------------------------------------------------
 
@@ -925,6 +933,8 @@ class SimulatedSageMaker:
         )
         with self._lock:
             self._jobs[name] = job
+        if self.on_change is not None:
+            self.on_change()
         return job
 
     def on_describe(self, name: str) -> dict[str, Any] | None:
@@ -938,6 +948,8 @@ class SimulatedSageMaker:
                 "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}"
             )
         job.stop(self.clock.now())
+        if self.on_change is not None:
+            self.on_change()
 
     def summaries(self, names: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         now = self.clock.now()
@@ -949,3 +961,11 @@ class SimulatedSageMaker:
     def seconds_until_change(self, name: str) -> float | None:
         job = self.job(name)
         return None if job is None else job.seconds_until_change(self.clock.now())
+
+    def seconds_until_next_change(self) -> float | None:
+        """Simulated seconds until any job's status changes next; None when none will."""
+        now = self.clock.now()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        waits = [w for w in (job.seconds_until_change(now) for job in jobs) if w is not None]
+        return min(waits) if waits else None

@@ -5,7 +5,8 @@
 parameters (``AWS::Partition``, ``AWS::Region``, ...). This module resolves those
 intrinsics into the plain Amazon States Language that Step Functions would receive, and
 describes the resources the local engine has to create for it: the Lambda functions
-(handler, environment, asset folder), SNS topics and event buses.
+(handler, environment, asset folder), SNS topics, event buses, DynamoDB tables and
+EventBridge rules.
 
 Physical names follow a deterministic scheme (``<stack>-<logical id>``) unless the
 template names the resource, so the ARNs inside the definition match the resources
@@ -24,6 +25,8 @@ from typing import Any
 
 __all__ = [
     "LambdaSpec",
+    "RuleSpec",
+    "TableSpec",
     "ResolveContext",
     "StateMachineSpec",
     "SynthesizedTemplate",
@@ -68,6 +71,44 @@ class LambdaSpec:
 
 
 @dataclass(frozen=True)
+class TableSpec:
+    """An ``AWS::DynamoDB::Table``, in CreateTable's terms (resolved)."""
+
+    logical_id: str
+    name: str
+    arn: str
+    key_schema: tuple[dict[str, Any], ...]
+    attribute_definitions: tuple[dict[str, Any], ...]
+    billing_mode: str  # PROVISIONED (CloudFormation's default) | PAY_PER_REQUEST
+    provisioned_throughput: dict[str, Any] | None = None
+    global_secondary_indexes: tuple[dict[str, Any], ...] = ()
+    local_secondary_indexes: tuple[dict[str, Any], ...] = ()
+    stream_specification: dict[str, Any] | None = None
+    sse_specification: dict[str, Any] | None = None
+    #: TimeToLiveSpecification: {"AttributeName": ..., "Enabled": bool}.
+    time_to_live: dict[str, Any] | None = None
+    point_in_time_recovery: bool = False
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """An ``AWS::Events::Rule`` (resolved): its pattern or schedule and its targets."""
+
+    logical_id: str
+    name: str
+    arn: str
+    event_bus: str  # bus name; "default" unless the rule says otherwise
+    event_pattern: dict[str, Any] | None
+    schedule_expression: str | None
+    state: str  # ENABLED | DISABLED | ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
+    targets: tuple[dict[str, Any], ...]
+
+    @property
+    def enabled(self) -> bool:
+        return self.state.startswith("ENABLED")
+
+
+@dataclass(frozen=True)
 class StateMachineSpec:
     logical_id: str
     name: str
@@ -86,6 +127,8 @@ class SynthesizedTemplate:
     lambdas: dict[str, LambdaSpec] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
+    tables: dict[str, TableSpec] = field(default_factory=dict)
+    rules: dict[str, RuleSpec] = field(default_factory=dict)
 
     def state_machine(self, selector: str | None = None) -> StateMachineSpec:
         """The state machine whose logical id is (or contains) ``selector``; the only
@@ -144,7 +187,10 @@ _NAME_PROPERTY = {
     "AWS::S3::Bucket": "BucketName",
     "AWS::SQS::Queue": "QueueName",
     "AWS::Events::Rule": "Name",
+    "AWS::DynamoDB::Table": "TableName",
 }
+# A stable stream label: CloudFormation's is the stream's creation time, unknown locally.
+_STREAM_LABEL = "1970-01-01T00:00:00.000"
 
 
 class _Resolver:
@@ -202,6 +248,7 @@ class _Resolver:
             "AWS::Events::Rule": f"{prefix}:events:{c.region}:{c.account_id}:rule/{name}",
             "AWS::Logs::LogGroup": f"{prefix}:logs:{c.region}:{c.account_id}:log-group:{name}:*",
             "AWS::KMS::Key": f"{prefix}:kms:{c.region}:{c.account_id}:key/{name}",
+            "AWS::DynamoDB::Table": f"{prefix}:dynamodb:{c.region}:{c.account_id}:table/{name}",
         }.get(kind, f"{prefix}:{kind.split('::')[1].lower() if '::' in kind else 'unknown'}:"
                     f"{c.region}:{c.account_id}:{name}")
 
@@ -232,6 +279,8 @@ class _Resolver:
             return self.physical_name(target)
         if attribute == "TopicArn":
             return self.arn(target)
+        if attribute == "StreamArn" and self.type_of(target) == "AWS::DynamoDB::Table":
+            return f"{self.arn(target)}/stream/{_STREAM_LABEL}"
         if attribute == "QueueUrl":
             return self.ref(target, where)
         # Anything else only needs to be a stable, recognisable string locally.
@@ -361,6 +410,10 @@ def parse_template(
             parsed.topics[logical_id] = resolver.physical_name(logical_id)
         elif kind == "AWS::Events::EventBus":
             parsed.event_buses[logical_id] = resolver.physical_name(logical_id)
+        elif kind == "AWS::DynamoDB::Table":
+            parsed.tables[logical_id] = _table_spec(resolver, logical_id, props)
+        elif kind == "AWS::Events::Rule":
+            parsed.rules[logical_id] = _rule_spec(resolver, logical_id, props)
         elif kind == "AWS::StepFunctions::StateMachine":
             parsed.state_machines[logical_id] = StateMachineSpec(
                 logical_id=logical_id,
@@ -426,6 +479,52 @@ def _definition(resolver: _Resolver, logical_id: str, props: Mapping[str, Any]) 
     if not isinstance(definition, dict):
         raise TemplateError(f"{where}: the definition is not a JSON object")
     return definition
+
+
+def _table_spec(resolver: _Resolver, logical_id: str, props: Mapping[str, Any]) -> TableSpec:
+    where = f"{logical_id}.Properties"
+    resolved = resolver.resolve(dict(props), where)
+    if not resolved.get("KeySchema"):
+        raise TemplateError(f"{where}: a DynamoDB table needs a KeySchema")
+    pitr = resolved.get("PointInTimeRecoverySpecification") or {}
+    return TableSpec(
+        logical_id=logical_id,
+        name=resolver.physical_name(logical_id),
+        arn=resolver.arn(logical_id),
+        key_schema=tuple(resolved["KeySchema"]),
+        attribute_definitions=tuple(resolved.get("AttributeDefinitions") or ()),
+        # CloudFormation's default, like CreateTable's, is PROVISIONED.
+        billing_mode=str(resolved.get("BillingMode") or "PROVISIONED"),
+        provisioned_throughput=resolved.get("ProvisionedThroughput"),
+        global_secondary_indexes=tuple(resolved.get("GlobalSecondaryIndexes") or ()),
+        local_secondary_indexes=tuple(resolved.get("LocalSecondaryIndexes") or ()),
+        stream_specification=resolved.get("StreamSpecification"),
+        sse_specification=resolved.get("SSESpecification"),
+        time_to_live=resolved.get("TimeToLiveSpecification"),
+        point_in_time_recovery=bool(pitr.get("PointInTimeRecoveryEnabled")),
+    )
+
+
+def _rule_spec(resolver: _Resolver, logical_id: str, props: Mapping[str, Any]) -> RuleSpec:
+    where = f"{logical_id}.Properties"
+    pattern = resolver.resolve(props.get("EventPattern"), f"{where}.EventPattern")
+    if isinstance(pattern, str):  # CloudFormation takes the pattern as JSON text too
+        pattern = json.loads(pattern)
+    bus = resolver.resolve(props.get("EventBusName"), f"{where}.EventBusName") or "default"
+    if isinstance(bus, str) and ":event-bus/" in bus:
+        bus = bus.rsplit("/", 1)[-1]
+    targets = resolver.resolve(props.get("Targets") or [], f"{where}.Targets")
+    return RuleSpec(
+        logical_id=logical_id,
+        name=resolver.physical_name(logical_id),
+        arn=resolver.arn(logical_id),
+        event_bus=str(bus),
+        event_pattern=pattern if isinstance(pattern, dict) else None,
+        schedule_expression=resolver.resolve(props.get("ScheduleExpression"), f"{where}.ScheduleExpression"),
+        # CloudFormation enables a rule whose State is not given.
+        state=str(resolver.resolve(props.get("State"), f"{where}.State") or "ENABLED"),
+        targets=tuple(t for t in targets if isinstance(t, dict)),
+    )
 
 
 def _lambda_spec(

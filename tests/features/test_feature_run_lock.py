@@ -9,6 +9,7 @@ not stop a ``.sync`` job, DynamoDB's atomic conditional writes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -44,16 +45,17 @@ class _Stacks:
             "parent_poll_interval": Duration.minutes(1),
             "parent_poll_max_interval": Duration.minutes(5),
         }
+        waits = {"parent_wait_timeout": Duration.hours(6)}
         self.bucket = s3.Bucket(stack, "Data", enforce_ssl=True, removal_policy=RemovalPolicy.RETAIN)
         self.waiting = WarmStartTuningPipeline(
             stack, "Waiting", warm_start_type=WarmStartType.TRANSFER_LEARNING, job_name_prefix="lockw",
             parents=["lock-parent"], new_data_trigger=NewDataTrigger(self.bucket, "incoming/", ["train", "validation"]),
-            **common,
+            **waits, **common,
         )
         self.skipping = WarmStartTuningPipeline(
             stack, "Skipping", warm_start_type=WarmStartType.TRANSFER_LEARNING, job_name_prefix="locks",
             parents=["lock-parent"], new_data_trigger=NewDataTrigger(self.bucket, "skipped/", ["train", "validation"]),
-            when_busy="skip", **common,
+            when_busy="skip", **waits, **common,
         )
         # A short state machine timeout, so that an execution times out while its job runs.
         self.short = WarmStartTuningPipeline(
@@ -178,10 +180,11 @@ def test_the_lease_is_released_after_each_failure(stacks: _Stacks, engine: Local
 
 
 def test_the_lease_is_released_after_success_and_after_an_abort(stacks: _Stacks, engine: LocalEngine) -> None:
-    engine.sagemaker.add_tuning_job("lock-parent", status_path=[("InProgress", 7200), ("Completed", None)])
-    arn = stacks.deploy(engine, stacks.short)
+    engine.sagemaker.add_tuning_job("lock-parent", status_path=[("InProgress", 4 * 3600), ("Completed", None)])
+    arn = stacks.deploy(engine, stacks.waiting)
     aborted = engine.start_execution(arn, {})
-    engine.clock.advance(600)  # it waits for its parent, holding the lease
+    while "PollParentJobs" not in _entered(engine.result(aborted)):
+        time.sleep(0.01)  # it waits for its parent, holding the lease
     engine.stop(aborted)
     assert engine.wait(aborted).status == "ABORTED"
     engine.wait_for_events()
@@ -210,33 +213,53 @@ def test_a_lease_whose_release_event_was_lost_is_reclaimed(stacks: _Stacks, engi
 # --- 2. nothing silently dropped -----------------------------------------------------------
 
 
-def test_a_batch_landing_during_a_run_is_tuned_on_afterwards(stacks: _Stacks, engine: LocalEngine) -> None:
+@pytest.fixture
+def slow_engine() -> Iterator[LocalEngine]:
+    """Ten simulated minutes per real second: a run holds the lease for real seconds,
+    whatever the machine's load, until the test lets its parent end."""
+    with LocalEngine(time_scale=600, list_executions_lag_seconds=30) as running:
+        yield running
+
+
+def _until_entered(engine: LocalEngine, execution: str, state: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while state not in _entered(engine.result(execution)):
+        assert time.monotonic() < deadline, f"{execution} never entered {state}"
+        time.sleep(0.05)
+
+
+def test_a_batch_landing_during_a_run_is_tuned_on_afterwards(stacks: _Stacks, slow_engine: LocalEngine) -> None:
     """On main the second batch's run ended {"skipped": true}: its data was never tuned on."""
-    engine.sagemaker.add_tuning_job("lock-parent", status_path=[("InProgress", 3600), ("Completed", None)])
+    engine = slow_engine
+    engine.sagemaker.add_tuning_job("lock-parent", status_path=[("InProgress", 100 * 3600), ("Completed", None)])
     arn = stacks.deploy(engine, stacks.waiting)
     bucket = _bucket(engine, arn)
     target = stacks.rule_target(stacks.waiting)
     (first,) = engine.deliver(arn, target, s3_object_created_event(bucket, "incoming/2024-06-01/_SUCCESS"))
-    engine.clock.advance(300)
+    _until_entered(engine, first, "PollParentJobs")  # in flight, holding the lease
     (second,) = engine.deliver(arn, target, s3_object_created_event(bucket, "incoming/2024-06-02/_SUCCESS"))
+    _until_entered(engine, second, "WaitForRunSlot")
+    engine.client("sagemaker").stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="lock-parent")
     results = [engine.wait(first, timeout_s=120), engine.wait(second, timeout_s=120)]
 
     assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"], [r.cause for r in results]
-    assert "WaitForRunSlot" in _entered(results[1])
     assert results[0].output["tuningJobName"] != results[1].output["tuningJobName"]
     described = engine.client("sagemaker").describe_hyper_parameter_tuning_job(
         HyperParameterTuningJobName=results[1].output["tuningJobName"])
     uris = {c["DataSource"]["S3DataSource"]["S3Uri"] for c in described["TrainingJobDefinition"]["InputDataConfig"]}
     assert uris == {f"s3://{bucket}/incoming/2024-06-02/train/", f"s3://{bucket}/incoming/2024-06-02/validation/"}
+    first_job = engine.sagemaker.describe(results[0].output["tuningJobName"])
+    assert described["CreationTime"] >= first_job["HyperParameterTuningEndTime"]  # after the first, not beside it
 
 
-def test_when_configured_to_skip_a_busy_run_is_reported(stacks: _Stacks, engine: LocalEngine) -> None:
-    engine.sagemaker.add_tuning_job("lock-parent", status_path=[("InProgress", 3600), ("Completed", None)])
+def test_when_configured_to_skip_a_busy_run_is_reported(stacks: _Stacks, slow_engine: LocalEngine) -> None:
+    engine = slow_engine
+    engine.sagemaker.add_tuning_job("lock-parent", status_path=[("InProgress", 100 * 3600), ("Completed", None)])
     arn = stacks.deploy(engine, stacks.skipping)
     bucket = _bucket(engine, arn)
     target = stacks.rule_target(stacks.skipping)
     (first,) = engine.deliver(arn, target, s3_object_created_event(bucket, "skipped/2024-06-01/_SUCCESS"))
-    engine.clock.advance(300)
+    _until_entered(engine, first, "PollParentJobs")
     jobs_before = set(_created(engine))
     (second,) = engine.deliver(arn, target, s3_object_created_event(bucket, "skipped/2024-06-02/_SUCCESS"))
     skipped = engine.wait(second, timeout_s=60)
@@ -245,12 +268,13 @@ def test_when_configured_to_skip_a_busy_run_is_reported(stacks: _Stacks, engine:
     assert skipped.output["skipped"] is True
     assert "1 of at most 1 runs of this pipeline were in flight" in skipped.output["reason"]
     assert _entered(skipped)[-3:] == ["PublishRunSkipped", "RunSkipped", "AnotherRunInFlight"]
+    assert "WaitForRunSlot" not in _entered(skipped)
     assert set(_created(engine)) == jobs_before
     engine.wait_for_events()
-    reported = [d.event for d in engine.event_log if d.event.get("detail-type") == "Warm-start tuning run skipped"]
-    assert reported == [] or reported[0]["detail"]["executionArn"] == second
-    # The event reaches the default bus (no rule subscribes in this test): PutEvents' call.
-    assert engine.wait(first, timeout_s=120).status == "SUCCEEDED"
+    put = [e for e in engine.eventbridge.events if e.get("detail-type") == "Warm-start tuning run skipped"]
+    assert [e["detail"]["executionArn"] for e in put] == [second]
+    assert put[0]["source"] == "warm-start-tuning" and put[0]["detail"]["whenBusy"] == "skip"
+    engine.stop(first)
 
 
 def test_a_duplicated_s3_event_under_the_lock_makes_one_job(stacks: _Stacks) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -88,6 +89,20 @@ def test_environment_is_set_during_the_call_only() -> None:
     result = json.loads(runtime.invoke(_function("handler.poll_handler", FIXTURE_SETTING="x"), b"{}")[0])
     # poll_handler needs "jobs": the KeyError shows the call happened with the env set.
     assert result["errorType"] == "KeyError"
+    assert "FIXTURE_SETTING" not in os.environ
+
+
+def test_registered_variables_stay_keys_until_close_and_other_functions_see_them_empty() -> None:
+    """Invocations run beside other threads that copy os.environ (botocore, moto): a key
+    added or removed meanwhile breaks that copy, so keys live from register to close."""
+    runtime = InProcessLambdaRuntime("eu-west-1")
+    os.environ.pop("FIXTURE_SETTING", None)
+    runtime.register(_function("handler.poll_handler", FIXTURE_SETTING="x"))
+    assert os.environ["FIXTURE_SETTING"] == "x"
+    other = dataclasses.replace(_function("handler.poll_handler"), name="other")
+    runtime.invoke(other, b"{}")
+    assert os.environ["FIXTURE_SETTING"] == "x"  # put back after the other function's call
+    runtime.close()
     assert "FIXTURE_SETTING" not in os.environ
     assert runtime.get("arn:aws:lambda:us-east-1:123456789012:function:fn") is None
     runtime.register(_function("handler.echo_handler"))

@@ -388,6 +388,7 @@ class LocalEngine:
             moto_internals.join_execution_threads(timeout=2.0)
         finally:
             self.sagemaker.create_via_api = None
+            self.lambdas.close()
             self._clients.clear()
             try:
                 self._mock.stop()

@@ -373,5 +373,6 @@ class EventRouter:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            if thread is not threading.current_thread():
+            # A thread appended but not started yet (put() on another thread) has nothing to wait for.
+            if thread is not threading.current_thread() and thread.ident is not None:
                 thread.join(left)

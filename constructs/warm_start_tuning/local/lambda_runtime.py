@@ -104,6 +104,8 @@ class InProcessLambdaRuntime:
         # One invocation at a time: sys.modules, sys.path and os.environ are per
         # process, and they are swapped for the asset during a call.
         self._lock = threading.RLock()
+        # Keys of os.environ that register() added (removed again by close()).
+        self._added_variables: set[str] = set()
         # [error type, remaining times, action or None]: see inject_failure.
         self._failures: list[list[Any]] = []
 
@@ -133,6 +135,22 @@ class InProcessLambdaRuntime:
         if "." not in function.handler:
             raise ValueError(f"{function.name}: handler {function.handler!r} is not 'module.function'")
         self._functions[function.name] = function
+        # The function's variables exist from now until close(): an invocation only
+        # overwrites their values. Adding or removing a key of os.environ while another
+        # thread copies it (botocore, moto) fails that copy ("dictionary changed size",
+        # a KeyError), and invocations run beside the engine's other threads.
+        with self._lock:
+            for key, value in self._variables(function).items():
+                if key not in os.environ:
+                    self._added_variables.add(key)
+                    os.environ[key] = value
+
+    def close(self) -> None:
+        """Remove the variables register() added to os.environ."""
+        with self._lock:
+            for key in self._added_variables:
+                os.environ.pop(key, None)
+            self._added_variables.clear()
 
     def get(self, name_or_arn: str) -> InProcessFunction | None:
         name = name_or_arn
@@ -261,8 +279,8 @@ class InProcessLambdaRuntime:
 
         return self._Swap(enter, leave)
 
-    def _environment(self, function: InProcessFunction) -> InProcessLambdaRuntime._Swap:
-        values: Mapping[str, str] = {
+    def _variables(self, function: InProcessFunction) -> dict[str, str]:
+        return {
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
@@ -271,18 +289,22 @@ class InProcessLambdaRuntime:
             "LAMBDA_TASK_ROOT": str(function.asset_dir),
             **function.environment,
         }
+
+    def _environment(self, function: InProcessFunction) -> InProcessLambdaRuntime._Swap:
+        values = self._variables(function)
         saved: dict[str, str | None] = {}
 
         def enter() -> None:
-            for key, value in values.items():
+            # Another function's variables are emptied, not removed (see register).
+            others = {key: "" for key in self._added_variables if key not in values}
+            for key, value in {**others, **values}.items():
                 saved[key] = os.environ.get(key)
                 os.environ[key] = value
 
         def leave() -> None:
+            # Values are put back; a key is not removed (see register), only its value
+            # emptied when it was not set before, so no handler sees another's value.
             for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+                os.environ[key] = "" if value is None else value
 
         return self._Swap(enter, leave)

@@ -90,6 +90,10 @@ def test_environment_is_set_during_the_call_only() -> None:
     # poll_handler needs "jobs": the KeyError shows the call happened with the env set.
     assert result["errorType"] == "KeyError"
     assert "FIXTURE_SETTING" not in os.environ
+    assert runtime.get("arn:aws:lambda:us-east-1:123456789012:function:fn") is None
+    runtime.register(_function("handler.echo_handler"))
+    assert runtime.get("arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST") is not None
+    assert runtime.get("fn") is not None
 
 
 def test_registered_variables_stay_keys_until_close_and_other_functions_see_them_empty() -> None:
@@ -104,7 +108,3 @@ def test_registered_variables_stay_keys_until_close_and_other_functions_see_them
     assert os.environ["FIXTURE_SETTING"] == "x"  # put back after the other function's call
     runtime.close()
     assert "FIXTURE_SETTING" not in os.environ
-    assert runtime.get("arn:aws:lambda:us-east-1:123456789012:function:fn") is None
-    runtime.register(_function("handler.echo_handler"))
-    assert runtime.get("arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST") is not None
-    assert runtime.get("fn") is not None

@@ -305,6 +305,11 @@ class InProcessLambdaRuntime:
             # Values are put back; a key is not removed (see register), only its value
             # emptied when it was not set before, so no handler sees another's value.
             for key, value in saved.items():
-                os.environ[key] = "" if value is None else value
+                if value is not None:
+                    os.environ[key] = value
+                elif key in self._added_variables:
+                    os.environ[key] = ""
+                else:
+                    os.environ.pop(key, None)  # a function invoked without register()
 
         return self._Swap(enter, leave)

@@ -149,6 +149,17 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
     HeartbeatSeconds is accepted. Source: Step Functions developer guide, "Wait for a
     Callback with Task Token" and "Error names" (States.HeartbeatTimeout); Step
     Functions API reference, SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat.
+19. **EventBridge Scheduler rate schedules** (``AWS::Scheduler::Schedule``,
+    ``rate(value unit)``, ENABLED) whose target is a Lambda function of the template:
+    it is invoked every interval of simulated time while the engine runs (Scheduler's
+    context attributes filled into its Input),
+    first one interval after the deploy, once per scheduled moment even when the clock
+    jumps over several; a FLEXIBLE window delays each invocation to the window's end
+    (the latest moment allowed). Lambda targets are invoked asynchronously (retries as
+    in 14), ``event_deliveries`` times. ``LocalEngine(run_schedules=False)`` or
+    ``engine.schedules.enabled = False`` switches them off; ``cron``/``at`` schedules do
+    not run. Source: EventBridge Scheduler user guide, "Schedule types on EventBridge
+    Scheduler" and "Configuring flexible time windows" (see :mod:`.schedules`).
 """
 
 from __future__ import annotations
@@ -172,6 +183,7 @@ from .clock import SimulatedClock
 from .events_router import Delivery, EventRouter, RouterTargets
 from .iam_policy import RolePolicy
 from .job_events import TuningJobEvents
+from .schedules import Schedules
 from .lambda_runtime import InProcessFunction, InProcessLambdaRuntime
 from .simulated_jobs import SimulatedSageMaker, StatusPath
 from .status_events import execution_status_change
@@ -269,7 +281,8 @@ class LocalEngine:
     ``event_deliveries``: how many times each event reaches each target (at least
     once). ``event_delay_seconds``: simulated seconds between an event and its delivery.
     ``list_executions_lag_seconds``: how long a new execution stays out of
-    ListExecutions.
+    ListExecutions. ``run_schedules``: invoke the template's rate schedules as
+    simulated time passes (False: never).
     """
 
     def __init__(
@@ -286,6 +299,7 @@ class LocalEngine:
         event_deliveries: int = 1,
         list_executions_lag_seconds: float = 0.0,
         event_delay_seconds: float = 1.0,
+        run_schedules: bool = True,
     ) -> None:
         if isinstance(event_deliveries, bool) or not isinstance(event_deliveries, int) or event_deliveries < 1:
             raise ValueError(f"event_deliveries must be an int >= 1, got {event_deliveries!r}")
@@ -322,6 +336,9 @@ class LocalEngine:
             delay_seconds=event_delay_seconds,
             deliveries=event_deliveries,
         )
+        #: The template's EventBridge Scheduler rate schedules (``run_schedules``: on).
+        self.schedules = Schedules(self.clock, self.eventbridge, enabled=run_schedules)
+        self.clock.add_listener(self.schedules.check)
         # SageMaker's tuning job state change events, as the simulated jobs change.
         job_events = TuningJobEvents(
             self.sagemaker, self.clock, self.eventbridge.put, account=self.account_id, region=region
@@ -480,7 +497,10 @@ class LocalEngine:
         role_arn = self._role_arn()
         overrides = {k: Path(v) for k, v in (asset_dirs or {}).items()}
         # Lambda functions that rules deliver to must run too.
-        targets_text = json.dumps([rule.targets for rule in parsed.rules.values()])
+        targets_text = json.dumps(
+            [rule.targets for rule in parsed.rules.values()]
+            + [schedule.target for schedule in parsed.schedules.values()]
+        )
         for lambda_spec in parsed.lambdas.values():
             referenced = lambda_spec.arn in definition_text or (
                 f'"{lambda_spec.function_name}"' in definition_text
@@ -490,6 +510,8 @@ class LocalEngine:
             self._deploy_table(table)
         for rule in parsed.rules.values():
             self.eventbridge.register(rule)
+        for schedule in parsed.schedules.values():
+            self.schedules.register(schedule)
         for topic in parsed.topics.values():
             self._client("sns").create_topic(Name=topic)
         for bus in parsed.event_buses.values():

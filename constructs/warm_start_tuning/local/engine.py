@@ -144,8 +144,11 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
     and SendTaskHeartbeat from any Lambda (boto3) complete or extend the task, at once
     or later (e.g. from a rule's target). The task's ``TimeoutSeconds`` (States.Timeout)
     and ``HeartbeatSeconds`` (States.HeartbeatTimeout) count simulated seconds; while a
-    task waits, time moves to each simulated tuning job's next status change and the
-    deliveries of its event run before time moves on. A heartbeat for a task without
+    task waits, time moves to each simulated tuning job's next status change (or
+    schedule's next invocation) and the deliveries they cause run before time moves on;
+    with ``time_scale=math.inf`` a wait nothing in the simulation ends jumps straight to
+    its timeout (send a token from a test's own thread only at a finite time scale,
+    e.g. ``time_scale=3600``). A heartbeat for a task without
     HeartbeatSeconds is accepted. Source: Step Functions developer guide, "Wait for a
     Callback with Task Token" and "Error names" (States.HeartbeatTimeout); Step
     Functions API reference, SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat.
@@ -349,6 +352,7 @@ class LocalEngine:
         self._hooks.on_put_events = lambda entry, event_id: self.eventbridge.put({**entry, "EventId": event_id})
         self._hooks.emitting = self.eventbridge.pending
         self._hooks.await_events = self.eventbridge.wait
+        self._hooks.seconds_until_next_change = self._seconds_until_next_change
         self._quiet = quiet
         self._log_level: int | None = None
         self._mock: Any = None
@@ -723,6 +727,11 @@ class LocalEngine:
     def event_log(self) -> list[Delivery]:
         """Every delivery attempt (and dropped event) so far, in order."""
         return list(self.eventbridge.deliveries)
+
+    def _seconds_until_next_change(self) -> float | None:
+        waits = [w for w in (self.sagemaker.seconds_until_next_change(), self.schedules.seconds_until_next_due())
+                 if w is not None]
+        return min(waits) if waits else None
 
     def _emit_execution_status(self, description: dict[str, Any]) -> None:
         self.eventbridge.put(

@@ -84,6 +84,18 @@ class Schedules:
                 return
             self._running[spec.name] = _Running(spec, interval, self._clock.now() + timedelta(seconds=interval))
 
+    def seconds_until_next_due(self) -> float | None:
+        """Simulated seconds until the next invocation of any schedule; None when none
+        runs."""
+        if not self.enabled:
+            return None
+        now = self._clock.now()
+        with self._lock:
+            moments = [
+                r.next_due + timedelta(minutes=r.spec.flexible_window_minutes) for r in self._running.values()
+            ]
+        return max(0.0, (min(moments) - now).total_seconds()) if moments else None
+
     def check(self) -> None:
         """Invoke every schedule whose moment has come, once per scheduled moment."""
         if not self.enabled:

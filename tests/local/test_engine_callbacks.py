@@ -27,6 +27,9 @@ def handler(event, context):
             TableName=os.environ["TABLE"],
             Item={"pk": {"S": event["job"]}, "token": {"S": event["token"]}},
         )
+    elif event.get("action") == "sweep":
+        for item in boto3.client("dynamodb").scan(TableName=os.environ["TABLE"])["Items"]:
+            sfn.send_task_success(taskToken=item["token"]["S"], output=json.dumps({"swept": item["pk"]["S"]}))
     elif event.get("action") == "jobEnded":
         item = boto3.client("dynamodb").get_item(
             TableName=os.environ["TABLE"], Key={"pk": {"S": event["job"]}}
@@ -153,3 +156,23 @@ def test_a_job_state_change_event_sends_the_token_back(engine: LocalEngine) -> N
     assert result.output == {"action": "jobEnded", "job": "job-1", "status": "Completed"}
     # The job completed at +600 s; the event reached the Lambda a second later.
     assert result.duration_s == pytest.approx(601.0, abs=1.0)
+
+
+def test_a_schedule_sends_the_token_back(engine: LocalEngine) -> None:
+    template = _template({"TimeoutSeconds": 3600})
+    template["Resources"]["Sweep"] = {
+        "Type": "AWS::Scheduler::Schedule",
+        "Properties": {
+            "ScheduleExpression": "rate(10 minutes)",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {"Arn": {"Fn::GetAtt": ["Caller", "Arn"]}, "RoleArn": "arn:aws:iam::123456789012:role/s",
+                       "Input": '{"action":"sweep"}'},
+        },
+    }
+    arn = engine.deploy(template)
+
+    result = engine.run(arn, {"mode": "store", "job": "run-7"}, timeout_s=30)
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == {"swept": "run-7"}
+    assert result.duration_s == pytest.approx(600.0, abs=1.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "Delivery",
     "ExecutionResult",
     "ExecutionTimeout",
     "LocalEngine",
@@ -29,6 +30,7 @@ __all__ = [
 _SUBMODULES = {"example_parents", "requirements"}
 
 _WHERE = {
+    "Delivery": ".events_router",
     "ExecutionResult": ".engine",
     "ExecutionTimeout": ".engine",
     "LocalEngine": ".engine",
@@ -44,6 +46,7 @@ _WHERE = {
 if TYPE_CHECKING:  # pragma: no cover
     from .clock import SimulatedClock
     from .engine import ExecutionResult, ExecutionTimeout, LocalEngine, StateEvent
+    from .events_router import Delivery
     from .simulated_jobs import SimulatedSageMaker, default_tuning_request
     from .template import InvalidDefinitionError, TemplateError, UnsupportedDefinitionError
 

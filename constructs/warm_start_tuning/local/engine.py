@@ -144,11 +144,25 @@ less convenient way), not the way a pipeline would like. Each behaviour and its 
     and SendTaskHeartbeat from any Lambda (boto3) complete or extend the task, at once
     or later (e.g. from a rule's target). The task's ``TimeoutSeconds`` (States.Timeout)
     and ``HeartbeatSeconds`` (States.HeartbeatTimeout) count simulated seconds; while a
-    task waits, time moves to each simulated tuning job's next status change and the
-    deliveries of its event run before time moves on. A heartbeat for a task without
+    task waits, time moves to each simulated tuning job's next status change (or
+    schedule's next invocation) and the deliveries they cause run before time moves on;
+    with ``time_scale=math.inf`` a wait nothing in the simulation ends jumps straight to
+    its timeout (send a token from a test's own thread only at a finite time scale,
+    e.g. ``time_scale=3600``). A heartbeat for a task without
     HeartbeatSeconds is accepted. Source: Step Functions developer guide, "Wait for a
     Callback with Task Token" and "Error names" (States.HeartbeatTimeout); Step
     Functions API reference, SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat.
+19. **EventBridge Scheduler rate schedules** (``AWS::Scheduler::Schedule``,
+    ``rate(value unit)``, ENABLED) whose target is a Lambda function of the template:
+    it is invoked every interval of simulated time while the engine runs (Scheduler's
+    context attributes filled into its Input),
+    first one interval after the deploy, once per scheduled moment even when the clock
+    jumps over several; a FLEXIBLE window delays each invocation to the window's end
+    (the latest moment allowed). Lambda targets are invoked asynchronously (retries as
+    in 14), ``event_deliveries`` times. ``LocalEngine(run_schedules=False)`` or
+    ``engine.schedules.enabled = False`` switches them off; ``cron``/``at`` schedules do
+    not run. Source: EventBridge Scheduler user guide, "Schedule types on EventBridge
+    Scheduler" and "Configuring flexible time windows" (see :mod:`.schedules`).
 """
 
 from __future__ import annotations
@@ -172,6 +186,7 @@ from .clock import SimulatedClock
 from .events_router import Delivery, EventRouter, RouterTargets
 from .iam_policy import RolePolicy
 from .job_events import TuningJobEvents
+from .schedules import Schedules
 from .lambda_runtime import InProcessFunction, InProcessLambdaRuntime
 from .simulated_jobs import SimulatedSageMaker, StatusPath
 from .status_events import execution_status_change
@@ -269,7 +284,8 @@ class LocalEngine:
     ``event_deliveries``: how many times each event reaches each target (at least
     once). ``event_delay_seconds``: simulated seconds between an event and its delivery.
     ``list_executions_lag_seconds``: how long a new execution stays out of
-    ListExecutions.
+    ListExecutions. ``run_schedules``: invoke the template's rate schedules as
+    simulated time passes (False: never).
     """
 
     def __init__(
@@ -286,6 +302,7 @@ class LocalEngine:
         event_deliveries: int = 1,
         list_executions_lag_seconds: float = 0.0,
         event_delay_seconds: float = 1.0,
+        run_schedules: bool = True,
     ) -> None:
         if isinstance(event_deliveries, bool) or not isinstance(event_deliveries, int) or event_deliveries < 1:
             raise ValueError(f"event_deliveries must be an int >= 1, got {event_deliveries!r}")
@@ -322,6 +339,9 @@ class LocalEngine:
             delay_seconds=event_delay_seconds,
             deliveries=event_deliveries,
         )
+        #: The template's EventBridge Scheduler rate schedules (``run_schedules``: on).
+        self.schedules = Schedules(self.clock, self.eventbridge, enabled=run_schedules)
+        self.clock.add_listener(self.schedules.check)
         # SageMaker's tuning job state change events, as the simulated jobs change.
         job_events = TuningJobEvents(
             self.sagemaker, self.clock, self.eventbridge.put, account=self.account_id, region=region
@@ -332,6 +352,7 @@ class LocalEngine:
         self._hooks.on_put_events = lambda entry, event_id: self.eventbridge.put({**entry, "EventId": event_id})
         self._hooks.emitting = self.eventbridge.pending
         self._hooks.await_events = self.eventbridge.wait
+        self._hooks.seconds_until_next_change = self._seconds_until_next_change
         self._quiet = quiet
         self._log_level: int | None = None
         self._mock: Any = None
@@ -481,7 +502,10 @@ class LocalEngine:
         role_arn = self._role_arn()
         overrides = {k: Path(v) for k, v in (asset_dirs or {}).items()}
         # Lambda functions that rules deliver to must run too.
-        targets_text = json.dumps([rule.targets for rule in parsed.rules.values()])
+        targets_text = json.dumps(
+            [rule.targets for rule in parsed.rules.values()]
+            + [schedule.target for schedule in parsed.schedules.values()]
+        )
         for lambda_spec in parsed.lambdas.values():
             referenced = lambda_spec.arn in definition_text or (
                 f'"{lambda_spec.function_name}"' in definition_text
@@ -491,6 +515,8 @@ class LocalEngine:
             self._deploy_table(table)
         for rule in parsed.rules.values():
             self.eventbridge.register(rule)
+        for schedule in parsed.schedules.values():
+            self.schedules.register(schedule)
         for topic in parsed.topics.values():
             self._client("sns").create_topic(Name=topic)
         for bus in parsed.event_buses.values():
@@ -702,6 +728,11 @@ class LocalEngine:
     def event_log(self) -> list[Delivery]:
         """Every delivery attempt (and dropped event) so far, in order."""
         return list(self.eventbridge.deliveries)
+
+    def _seconds_until_next_change(self) -> float | None:
+        waits = [w for w in (self.sagemaker.seconds_until_next_change(), self.schedules.seconds_until_next_due())
+                 if w is not None]
+        return min(waits) if waits else None
 
     def _emit_execution_status(self, description: dict[str, Any]) -> None:
         self.eventbridge.put(

@@ -275,9 +275,28 @@ class EventRouter:
             self.clock.sleep(seconds, interrupt=self._closed, cancelled=self._closed.is_set)
         return not self._closed.is_set()
 
-    def _deliver(self, rule: RuleSpec, target: Mapping[str, Any], event: dict[str, Any], copy_number: int) -> None:
+    def invoke_target(self, source: RuleSpec, target: Mapping[str, Any], event: dict[str, Any]) -> None:
+        """Deliver to ``target`` at once, without a rule's matching (a schedule's
+        invocation), ``deliveries`` times, each on a thread of its own."""
+        with self._lock:
+            if self._closed.is_set():
+                return
+            self._pending += self.deliveries_per_event
+        for copy_number in range(1, self.deliveries_per_event + 1):
+            thread = threading.Thread(
+                target=self._deliver, args=(source, target, event, copy_number, 0.0), daemon=True,
+                name=f"invoke-{source.name}",
+            )
+            with self._lock:
+                self._threads.append(thread)
+            thread.start()
+
+    def _deliver(
+        self, rule: RuleSpec, target: Mapping[str, Any], event: dict[str, Any], copy_number: int,
+        delay_seconds: float | None = None,
+    ) -> None:
         try:
-            if not self._sleep(self.delay_seconds):
+            if not self._sleep(self.delay_seconds if delay_seconds is None else delay_seconds):
                 return
             arn = str(target.get("Arn", ""))
             try:

@@ -382,6 +382,9 @@ class Hooks:
     emitting: Callable[[], AbstractContextManager[Any]] = nullcontext
     #: Wait (real seconds at most) until no event delivery is pending.
     await_events: Callable[[float], Any] = lambda _timeout: True
+    #: Simulated seconds until something in the simulation happens on its own (a job's
+    #: status change, a schedule's invocation); None when nothing will.
+    seconds_until_next_change: Callable[[], float | None] | None = None
 
 
 _ACTIVE: Hooks | None = None
@@ -1313,15 +1316,18 @@ _EVENTS_PATIENCE = 10.0
 
 def _simulated_wait(hooks: Hooks, event: threading.Event, timeout: float) -> bool:
     """Wait until ``event`` is set or ``timeout`` simulated seconds have passed; whether
-    it was set. Time moves in steps that end at each simulated job's next status change,
-    after which the deliveries of the events it sent run (one of them may be what sends
-    the task token back)."""
+    it was set. Time moves in steps that end at each simulated job's next status change
+    or schedule's next invocation, after which the deliveries they caused run (one of
+    them may be what sends the task token back). With ``time_scale=math.inf`` a wait
+    that nothing in the simulation ends jumps to its timeout at once: a token sent back
+    from outside (a test's own thread) needs a finite time scale."""
     deadline = hooks.clock.elapsed() + timeout
     while not event.is_set():
         left = deadline - hooks.clock.elapsed()
         if left <= 0:
             return event.is_set()
-        change = hooks.sagemaker.seconds_until_next_change()
+        next_change = hooks.seconds_until_next_change or hooks.sagemaker.seconds_until_next_change
+        change = next_change()
         step = left if change is None else min(left, max(change, 0.001))
         hooks.clock.sleep(step, interrupt=event, cancelled=event.is_set)
         if change is not None and step < left:

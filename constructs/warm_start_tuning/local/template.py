@@ -26,6 +26,7 @@ from typing import Any
 __all__ = [
     "LambdaSpec",
     "RuleSpec",
+    "ScheduleSpec",
     "TableSpec",
     "ResolveContext",
     "StateMachineSpec",
@@ -109,6 +110,24 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class ScheduleSpec:
+    """An ``AWS::Scheduler::Schedule`` (resolved)."""
+
+    logical_id: str
+    name: str
+    arn: str
+    expression: str  # rate(...), cron(...) or at(...)
+    state: str  # ENABLED (CloudFormation's default) | DISABLED
+    target: dict[str, Any]  # Arn, Input, RoleArn, RetryPolicy, ...
+    #: FlexibleTimeWindow's MaximumWindowInMinutes (0: Mode OFF).
+    flexible_window_minutes: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.state == "ENABLED"
+
+
+@dataclass(frozen=True)
 class StateMachineSpec:
     logical_id: str
     name: str
@@ -129,6 +148,7 @@ class SynthesizedTemplate:
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
     tables: dict[str, TableSpec] = field(default_factory=dict)
     rules: dict[str, RuleSpec] = field(default_factory=dict)
+    schedules: dict[str, ScheduleSpec] = field(default_factory=dict)
 
     def state_machine(self, selector: str | None = None) -> StateMachineSpec:
         """The state machine whose logical id is (or contains) ``selector``; the only
@@ -188,6 +208,7 @@ _NAME_PROPERTY = {
     "AWS::SQS::Queue": "QueueName",
     "AWS::Events::Rule": "Name",
     "AWS::DynamoDB::Table": "TableName",
+    "AWS::Scheduler::Schedule": "Name",
 }
 # A stable stream label: CloudFormation's is the stream's creation time, unknown locally.
 _STREAM_LABEL = "1970-01-01T00:00:00.000"
@@ -249,6 +270,7 @@ class _Resolver:
             "AWS::Logs::LogGroup": f"{prefix}:logs:{c.region}:{c.account_id}:log-group:{name}:*",
             "AWS::KMS::Key": f"{prefix}:kms:{c.region}:{c.account_id}:key/{name}",
             "AWS::DynamoDB::Table": f"{prefix}:dynamodb:{c.region}:{c.account_id}:table/{name}",
+            "AWS::Scheduler::Schedule": f"{prefix}:scheduler:{c.region}:{c.account_id}:schedule/default/{name}",
         }.get(kind, f"{prefix}:{kind.split('::')[1].lower() if '::' in kind else 'unknown'}:"
                     f"{c.region}:{c.account_id}:{name}")
 
@@ -414,6 +436,8 @@ def parse_template(
             parsed.tables[logical_id] = _table_spec(resolver, logical_id, props)
         elif kind == "AWS::Events::Rule":
             parsed.rules[logical_id] = _rule_spec(resolver, logical_id, props)
+        elif kind == "AWS::Scheduler::Schedule":
+            parsed.schedules[logical_id] = _schedule_spec(resolver, logical_id, props)
         elif kind == "AWS::StepFunctions::StateMachine":
             parsed.state_machines[logical_id] = StateMachineSpec(
                 logical_id=logical_id,
@@ -524,6 +548,22 @@ def _rule_spec(resolver: _Resolver, logical_id: str, props: Mapping[str, Any]) -
         # CloudFormation enables a rule whose State is not given.
         state=str(resolver.resolve(props.get("State"), f"{where}.State") or "ENABLED"),
         targets=tuple(t for t in targets if isinstance(t, dict)),
+    )
+
+
+def _schedule_spec(resolver: _Resolver, logical_id: str, props: Mapping[str, Any]) -> ScheduleSpec:
+    where = f"{logical_id}.Properties"
+    resolved = resolver.resolve(dict(props), where)
+    window = resolved.get("FlexibleTimeWindow") or {}
+    minutes = window.get("MaximumWindowInMinutes") if window.get("Mode") == "FLEXIBLE" else 0
+    return ScheduleSpec(
+        logical_id=logical_id,
+        name=resolver.physical_name(logical_id),
+        arn=resolver.arn(logical_id),
+        expression=str(resolved.get("ScheduleExpression") or ""),
+        state=str(resolved.get("State") or "ENABLED"),
+        target=dict(resolved.get("Target") or {}),
+        flexible_window_minutes=int(minutes or 0),
     )
 
 

@@ -14,7 +14,9 @@ BUCKET = "features-data"  # the engine's name for the stack's bucket is irreleva
 
 
 def _rule(synthesized) -> dict:
-    (rule,) = synthesized.resources("AWS::Events::Rule").values()
+    # The new-data rule; the others are the pipelines' run cleanups (Step Functions' events).
+    (rule,) = [r for r in synthesized.resources("AWS::Events::Rule").values()
+               if r["Properties"]["EventPattern"]["source"] == ["aws.s3"]]
     return rule["Properties"]
 
 

@@ -16,7 +16,9 @@
   name taken, whether that job carries this run's run-key tag;
 - ``"acquireLock"`` (:mod:`run_actions`): take a lease of the pipeline's run lock;
 - ``"runEnded"`` (:mod:`run_actions`, from the "Step Functions Execution Status Change"
-  rule): stop the ended execution's jobs that still run, release its lease.
+  rule): stop the ended execution's jobs that still run, release its lease;
+- ``"registerWait"``, ``"jobChanged"``, ``"sweepWaiters"`` (:mod:`wait_actions`): the
+  event-driven wait for tuning jobs (a task token completed when its jobs are terminal).
 
 Runs with only this folder on sys.path (stdlib + boto3). boto3 is imported on first use,
 not at import time, so importing the module (and the synth-time tests that do) stays cheap.
@@ -32,6 +34,7 @@ from typing import Any
 
 import parents
 from run_actions import acquire_lock_handler, record_planned_job, run_ended_handler
+from wait_actions import job_changed_handler, register_wait_handler, sweep_waiters_handler
 from warm_start_rules._access import json_int
 from warm_start_rules.codes import INVALID_REQUEST
 from warm_start_rules.errors import Violation, WarmStartValidationError
@@ -329,4 +332,7 @@ _ACTIONS = {
     "checkOwner": check_owner_handler,
     "acquireLock": acquire_lock_handler,
     "runEnded": run_ended_handler,
+    "registerWait": register_wait_handler,
+    "jobChanged": job_changed_handler,
+    "sweepWaiters": sweep_waiters_handler,
 }

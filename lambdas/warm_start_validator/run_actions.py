@@ -15,6 +15,7 @@ from typing import Any
 
 import parents
 import runs
+from wait_actions import forget_waiters
 from warm_start_rules.codes import INVALID_REQUEST
 from warm_start_rules.errors import Violation, WarmStartValidationError
 from warm_start_rules.planner import owned_by
@@ -88,10 +89,11 @@ def run_ended_handler(event: Any, context: Any) -> dict[str, Any]:
             outcomes[name] = runs.stop_if_running(
                 sagemaker, name, lambda arn, key=run_key: owned_by(parents.list_job_tags(sagemaker, arn), key))
     runs.forget_jobs(ddb, table, RUN_KEY_PREFIX, execution, list(jobs))
+    waiters = forget_waiters(ddb, table, execution)
     released = runs.drop_lease(ddb, table, LOCK_KEY_PREFIX, fields["stateMachineArn"], fields["executionName"])
     _log({"decision": "run ended", "execution": execution, "status": fields["status"], "jobs": outcomes,
-          "leaseReleased": released})
-    return {"jobs": outcomes, "leaseReleased": released}
+          "leaseReleased": released, "waitersRemoved": len(waiters)})
+    return {"jobs": outcomes, "leaseReleased": released, "waitersRemoved": len(waiters)}
 
 
 def record_planned_job(event: Mapping[str, Any], job_name: Any, run_key: Any) -> None:

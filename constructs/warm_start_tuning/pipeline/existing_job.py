@@ -14,6 +14,8 @@ job is reported.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
@@ -69,6 +71,8 @@ def attach_to_existing_job(
     failed: sfn.IChainable,
     done: sfn.IChainable,
     poll: PollSettings = EXISTING_JOB_POLL,
+    wait_mode: str = "polling",
+    sweep_interval: Optional[Duration] = None,
 ) -> sfn.Choice:
     """The states after a failed create: "already exists" -> wait, describe, continue."""
     name_list = sfn.Pass(
@@ -90,6 +94,9 @@ def attach_to_existing_job(
         poller=poller,
         not_found_error=TUNING_JOB_FAILED_ERROR,
         timeout_error=TUNING_JOB_FAILED_ERROR,
+        # The same mechanism as the parent wait: one event wait, or the poll loop.
+        mode=wait_mode,
+        sweep_interval=sweep_interval,
     ).prefix_states("ExistingJob: ")
     describe = describe_tuning_job(
         scope,

@@ -9,7 +9,8 @@ from aws_cdk import Duration, Token
 from aws_cdk import aws_iam as iam
 
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT, FAILED_PARENT_POLICIES, PollSettings, Violation, check_static
-from ..waiter.wait_for_tuning_jobs import wait_problems
+from ..waiter.history_budget import HISTORY_EVENT_LIMIT, RESERVED_EVENTS
+from ..waiter.wait_for_tuning_jobs import EVENT_WAIT_EVENTS, wait_problems
 
 
 class WarmStartType(str, Enum):
@@ -184,6 +185,7 @@ def warm_start_problems(
     failed_parent_policy: Any,
     poll_settings: PollSettings,
     other_history_events: int,
+    wait_mode: str = "polling",
 ) -> list[str]:
     """Every problem of the WarmStartTuning props, each with the rule code when the rule
     engine found it.
@@ -242,14 +244,30 @@ def warm_start_problems(
         for v in violations
         if not (v.code == "INVALID_REQUEST" and any(_problem_path(v.message).startswith(path) for path in model_paths))
     )
-    problems.extend(
-        wait_problems(
-            poll_settings,
-            other_history_events,
-            timeout_prop="parent_wait_timeout",
-            max_interval_prop="parent_poll_max_interval",
+    if wait_mode == "events":
+        problems.extend(event_wait_problems(poll_settings, other_history_events))
+    else:
+        problems.extend(
+            wait_problems(
+                poll_settings,
+                other_history_events,
+                timeout_prop="parent_wait_timeout",
+                max_interval_prop="parent_poll_max_interval",
+            )
         )
-    )
+    return problems
+
+
+def event_wait_problems(settings: PollSettings, other_history_events: int) -> list[str]:
+    """An event wait costs the same few events however long it waits: only the rest of
+    the execution (counted as if its attach paths polled: an over-estimate) must fit."""
+    problems = settings.problems()
+    total = other_history_events + EVENT_WAIT_EVENTS
+    available = HISTORY_EVENT_LIMIT - RESERVED_EVENTS
+    if not problems and total > available:
+        problems.append(f"one execution may write up to {total} history events (the run lock's "
+                        f"wait, rounds), more than the {available} available (Step Functions stops a Standard "
+                        f"workflow at {HISTORY_EVENT_LIMIT}): lower busy_wait_timeout or rounds.max_rounds")
     return problems
 
 

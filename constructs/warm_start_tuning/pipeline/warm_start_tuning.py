@@ -13,6 +13,7 @@ from constructs import Construct
 
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..runs import RunTable
+from ..runs.event_waits import wait_mode_problems
 from ..runs.run_cleanup import add_run_cleanup
 from ..tasks import SageMakerCreateHyperParameterTuningJob
 from ..template_size import register_template_size_check
@@ -110,10 +111,12 @@ def fragment_problems(
     allowed_overrides: Optional[Sequence[str]] = None,
     allowed_input_locations: Optional[Sequence[str]] = None,
     allowed_parent_prefixes: Optional[Sequence[str]] = None,
+    wait_mode: Any = "events",
+    sweep_interval: Any = None,
     **warm_start_props: Any,
 ) -> list[str]:
     """Every problem of the fragment's props (the pipeline reports them with its own)."""
-    problems = policy_problems(
+    problems = wait_mode_problems(wait_mode, sweep_interval) + policy_problems(
         allowed_overrides=allowed_overrides,
         allowed_input_locations=allowed_input_locations,
         allowed_parent_prefixes=allowed_parent_prefixes,
@@ -147,11 +150,12 @@ def fragment_problems(
         tuning_job_config=tuning_job_config,
         training_job_limit=training_job_limit,
         other_history_events=fixed_history_events(rounds) + other_history_events,
+        wait_mode=wait_mode,
         **warm_start_props,
     )
     rounds_found = rounds_problems(rounds, warm_start_type_value(warm_start_type))
     problems += rounds_found
-    if rounds is not None and not rounds_found:
+    if rounds is not None and not rounds_found and wait_mode == "polling":
         problems += _rounds_budget_problems(rounds, warm_start_props["poll_settings"], other_history_events)
     return problems
 
@@ -220,6 +224,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
         allowed_parent_prefixes: Optional[Sequence[str]] = None,
         other_history_events: int = 0,
         state_name_prefix: str = "",
+        wait_mode: str = "events",
+        sweep_interval: Optional[Duration] = None,
     ) -> None:
         """
         :param warm_start_type: the default warm-start type; an execution may override it
@@ -279,6 +285,14 @@ class WarmStartTuning(sfn.StateMachineFragment):
             several fragments can live in one state machine (state names are unique per
             state machine), e.g. ``"Churn-"``. At most 48 characters (Step Functions allows
             80 per name). Default: "" (the names as documented).
+        :param wait_mode: how the parent wait (and the wait for a job that already exists)
+            waits: ``"events"``, one ``.waitForTaskToken`` task completed from SageMaker's
+            tuning-job state-change events (a rule and a sweep schedule shared by the stack;
+            the same few history events for any wait, the end noticed within seconds), or
+            ``"polling"``, the backed-off poll loop (no extra resources; its worst case must
+            fit the 25,000 history events, checked at synth). Default: "events".
+        :param sweep_interval: with ``"events"``: how often the stack's sweep looks at open
+            waits again, so that a lost event costs at most this long. Default: 5 minutes.
         """
         super().__init__(scope, construct_id)
         durations = dict(parent_poll_interval=parent_poll_interval, parent_poll_max_interval=parent_poll_max_interval,
@@ -296,6 +310,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 allowed_overrides=allowed_overrides,
                 allowed_input_locations=allowed_input_locations,
                 allowed_parent_prefixes=allowed_parent_prefixes,
+                wait_mode=wait_mode,
+                sweep_interval=sweep_interval,
                 warm_start_type=warm_start_type,
                 tuning_job_config=tuning_job_config,
                 training_job_definition=training_job_definition,
@@ -377,6 +393,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
             timeout=parent_wait_timeout,
             poller=self.validator.function,
             other_history_events=self.history_events,
+            mode=wait_mode,
+            sweep_interval=sweep_interval,
         )
 
         validate = self._lambda_step(
@@ -493,6 +511,8 @@ class WarmStartTuning(sfn.StateMachineFragment):
                 failed=not_created,
                 done=job_done,
                 poll=ROUNDS_EXISTING_JOB_POLL if rounds is not None else EXISTING_JOB_POLL,
+                wait_mode=wait_mode,
+                sweep_interval=sweep_interval,
             ),
             errors=CREATE_ERRORS,
             result_path="$.error",

@@ -101,6 +101,8 @@ class WarmStartTuningPipeline(Construct):
         max_concurrent_runs: Optional[int] = 1,
         when_busy: str = "wait",
         busy_wait_timeout: Optional[Duration] = None,
+        wait_mode: str = "events",
+        sweep_interval: Optional[Duration] = None,
         role: Optional[iam.IRole] = None,
         existing_lambda_obj: Optional[lambda_.IFunction] = None,
         lambda_function_props: Optional[Mapping[str, Any]] = None,
@@ -137,6 +139,13 @@ class WarmStartTuningPipeline(Construct):
             (a new-data batch that lands during a run is then tuned on after it).
         :param busy_wait_timeout: the longest a run waits for its turn (1 minute, doubling
             to 15, between attempts). Default: 1 day.
+        :param wait_mode: ``"events"``: the parent wait (and the attach path) is one
+            ``.waitForTaskToken`` task completed from SageMaker's state-change events, with
+            a sweep every ``sweep_interval`` for lost events and the timeout; ``"polling"``:
+            the backed-off poll loop, no extra resources. Default: "events" (see
+            :class:`WarmStartTuning`).
+        :param sweep_interval: with ``"events"``, how often open waits are looked at again.
+            Default: 5 minutes.
         :param role: the state machine's role (``states.amazonaws.com`` must be able to
             assume it); the statements the pipeline needs are added to it. Default: a new
             role.
@@ -224,6 +233,8 @@ class WarmStartTuningPipeline(Construct):
             poll_settings=poll_settings(
                 parent_poll_interval, parent_poll_max_interval, parent_poll_backoff_rate, parent_wait_timeout
             ),
+            wait_mode=wait_mode,
+            sweep_interval=sweep_interval,
             **fragment_props,
         )
         problems += fragment_errors
@@ -263,6 +274,8 @@ class WarmStartTuningPipeline(Construct):
             new_data_bucket=new_data_bucket,
             new_data_prefix=new_data_prefix,
             other_history_events=around,
+            wait_mode=wait_mode,
+            sweep_interval=sweep_interval,
             **fragment_props,
         )
         self.validator: WarmStartValidator = self.tuning.validator

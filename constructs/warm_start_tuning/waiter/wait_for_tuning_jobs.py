@@ -7,11 +7,18 @@ from typing import Optional, Sequence, Union
 from aws_cdk import Duration, Token
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..rules import MAX_PARENTS, PollSettings, check_job_name
 from ..validator import WarmStartValidator
-from ..validator.invoke import invoke_validator
+from ..validator.invoke import (
+    LAMBDA_SERVICE_ERRORS,
+    VALIDATION_ERROR_NAME,
+    VALIDATOR_FAILED_ERROR,
+    VALIDATOR_FAILURE_ERRORS,
+    invoke_validator,
+)
 from .history_budget import (
     HISTORY_EVENT_LIMIT,
     WaitBudget,
@@ -23,6 +30,8 @@ from .history_budget import (
 # What the poll step keeps of the handler's answer (the poll contract).
 POLL_RESULT_FIELDS = ("iteration", "waitedSeconds", "allTerminal", "missing", "statuses", "nextWaitSeconds", "timedOut")
 
+# The event wait's task (entered, scheduled, started, submitted, succeeded, exited) and the Pass after it.
+EVENT_WAIT_EVENTS = 6 + 2
 NOT_FOUND_ERROR = "ParentTuningJobNotFound"
 TIMEOUT_ERROR = "ParentWaitTimeout"
 VALIDATION_ERROR = "WarmStartValidationError"
@@ -61,6 +70,8 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
         other_history_events: int = 0,
         not_found_error: str = NOT_FOUND_ERROR,
         timeout_error: str = TIMEOUT_ERROR,
+        mode: str = "polling",
+        sweep_interval: Optional[Duration] = None,
     ) -> None:
         """
         :param jobs: the tuning job names, as a list of literals or a JSONPath to a list in
@@ -79,11 +90,26 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             Default: ``ParentTuningJobNotFound``.
         :param timeout_error: error name of the Fail state for the timeout.
             Default: ``ParentWaitTimeout``.
+        :param mode: ``"polling"`` (the loop above) or ``"events"``: one
+            ``.waitForTaskToken`` task whose token the validator completes when SageMaker's
+            state-change events (or the stack's sweep) find every job terminal; the same
+            few history events for any wait up to the state machine's timeout, the end
+            noticed within seconds. The interval props do not apply. Default: "polling".
+        :param sweep_interval: with ``"events"``: how often the stack's sweep looks at open
+            waits again (a lost event costs at most this; the timeout is enforced at this
+            granularity). Default: 5 minutes.
         """
         super().__init__(scope, construct_id)
+        from ..runs.event_waits import DEFAULT_SWEEP_INTERVAL, wait_mode_problems
+
+        mode_problems = wait_mode_problems(mode, sweep_interval)
+        if mode_problems:
+            raise ValueError("WaitForTuningJobs: " + "; ".join(mode_problems))
+        self.mode = mode
         self.settings = poll_settings(initial_interval, max_interval, backoff_rate, timeout)
-        _check_props(jobs, self.settings, result_path, other_history_events)
-        self.budget = wait_budget(self.settings, other_history_events)
+        _check_props(jobs, self.settings, result_path, other_history_events, polling=mode == "polling")
+        self.budget = wait_budget(self.settings, other_history_events) if mode == "polling" else WaitBudget(
+            iterations=1, events=EVENT_WAIT_EVENTS, available=HISTORY_EVENT_LIMIT - other_history_events)
 
         if poller is None:
             validator = WarmStartValidator.of(self)
@@ -91,6 +117,10 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
             poller = validator.function
         function = poller
         jobs_field = sfn.JsonPath.list_at(jobs) if isinstance(jobs, str) else list(jobs)
+        if mode == "events":
+            self._build_event_wait(function, jobs_field, result_path, not_found_error, timeout_error,
+                                   sweep_interval or DEFAULT_SWEEP_INTERVAL)
+            return
 
         start = sfn.Pass(
             self,
@@ -160,6 +190,50 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
         start.next(poll).next(decide)
         self._start = start
 
+    def _build_event_wait(self, function: lambda_.IFunction, jobs_field: object, result_path: str,
+                          not_found_error: str, timeout_error: str, sweep_interval: Duration) -> None:
+        from ..runs.event_waits import EventWaits
+
+        infrastructure = EventWaits.of(self, function)
+        infrastructure.ask_for_interval(sweep_interval)
+        # A backstop: the sweep ends an overdue wait within one interval; should it not,
+        # Step Functions ends the task a little later (States.Timeout, the same error).
+        backstop = self.settings.timeout_seconds + 2 * int(sweep_interval.to_seconds()) + 600
+        wait = tasks.LambdaInvoke(
+            self,
+            "AwaitJobsTerminal",
+            comment="Register this wait, then look at the jobs; the validator completes the token when "
+            "SageMaker's events (or the sweep) find them all terminal",
+            lambda_function=function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object({
+                "action": "registerWait",
+                "table": infrastructure.table.table_name,
+                "token": sfn.JsonPath.task_token,
+                "jobs": jobs_field,
+                "executionArn": sfn.JsonPath.execution_id,
+                "timeoutSeconds": self.settings.timeout_seconds,
+                "errors": {"notFound": not_found_error, "timeout": timeout_error},
+            }),
+            result_path=result_path,
+            task_timeout=sfn.Timeout.duration(Duration.seconds(backstop)),
+            retry_on_service_exceptions=False,
+        )
+        wait.add_retry(errors=LAMBDA_SERVICE_ERRORS, interval=Duration.seconds(5), backoff_rate=2, max_attempts=5)
+        not_found = sfn.Fail(self, not_found_error, error=not_found_error, cause_path="$.error.Cause")
+        timed_out = not_found if timeout_error == not_found_error else sfn.Fail(
+            self, timeout_error, error=timeout_error, cause_path="$.error.Cause")
+        wait.add_catch(not_found, errors=[not_found_error], result_path="$.error")
+        wait.add_catch(timed_out, errors=[timeout_error, "States.Timeout"], result_path="$.error")
+        wait.add_catch(sfn.Fail(self, "InvalidTuningJobList", error=VALIDATION_ERROR, cause_path="$.error.Cause"),
+                       errors=[VALIDATION_ERROR_NAME], result_path="$.error")
+        wait.add_catch(sfn.Fail(self, "AwaitJobsTerminalFailed", error=VALIDATOR_FAILED_ERROR,
+                                cause_path="$.error.Cause"),
+                       errors=VALIDATOR_FAILURE_ERRORS, result_path="$.error")
+        self._done = sfn.Pass(self, "ParentJobsTerminal", comment="Every job is Completed, Stopped or Failed")
+        wait.next(self._done)
+        self._start = wait
+
     @property
     def start_state(self) -> sfn.State:
         return self._start
@@ -207,7 +281,8 @@ def wait_problems(
     return [_budget_message(settings, budget, other_events, timeout_prop, max_interval_prop)]
 
 
-def _check_props(jobs: object, settings: PollSettings, result_path: str, other_events: int) -> None:
+def _check_props(jobs: object, settings: PollSettings, result_path: str, other_events: int, *,
+                 polling: bool = True) -> None:
     """Collect every prop problem into one error (tokens and JSONPaths skipped)."""
     problems: list[str] = []
     if isinstance(jobs, str):
@@ -225,7 +300,8 @@ def _check_props(jobs: object, settings: PollSettings, result_path: str, other_e
         problems.append(f"jobs must be a list of job names or a JSONPath string, got {type(jobs).__name__}")
     if not (isinstance(result_path, str) and result_path.startswith("$")):
         problems.append(f"result_path must be a JSONPath starting with '$', got {result_path!r}")
-    problems.extend(wait_problems(settings, other_events))
+    # The history budget is the poll loop's: an event wait costs EVENT_WAIT_EVENTS, however long.
+    problems.extend(wait_problems(settings, other_events) if polling else settings.problems())
     if problems:
         raise ValueError("WaitForTuningJobs: " + "; ".join(problems))
 

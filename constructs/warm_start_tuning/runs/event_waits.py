@@ -1,0 +1,150 @@
+"""What the event-driven waits of a stack share: SageMaker's events in, a sweep, IAM.
+
+A wait in ``"events"`` mode is one ``.waitForTaskToken`` task (see
+``WaitForTuningJobs``): it costs the same few history events whether it waits a minute
+or a year. Its token is completed by the validator when
+
+- SageMaker says a job changed status: the stack's rule on "SageMaker HyperParameter
+  Tuning Job State Change" events to a terminal (or deleting) status invokes
+  ``jobChanged``, which looks at every waiter of that job;
+- the sweep (EventBridge Scheduler, every ``sweep_interval``; the smallest any wait of
+  the stack asks for) invokes ``sweepWaiters``: a lost or late event costs at most one
+  interval, and a waiter whose deadline passed ends with its timeout error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import jsii
+from aws_cdk import Acknowledgment, Duration, IStableStringProducer, Lazy, Stack, Token, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from constructs import Construct
+
+from .run_table import RunTable
+
+SINGLETON_ID = "WarmStartEventWaits"
+DEFAULT_SWEEP_INTERVAL = Duration.minutes(5)
+TUNING_JOB_STATE_CHANGE = "SageMaker HyperParameter Tuning Job State Change"
+# Statuses after which a waiter may be done: terminal, or never terminal (being deleted).
+WAKING_STATUSES = ["Completed", "Failed", "Stopped", "Deleting", "DeleteFailed"]
+WAIT_MODES = ("events", "polling")
+
+
+def wait_mode_problems(wait_mode: Any, sweep_interval: Any) -> list[str]:
+    problems = []
+    if wait_mode not in WAIT_MODES:
+        problems.append(f"wait_mode must be one of {', '.join(map(repr, WAIT_MODES))}, got {wait_mode!r}")
+    if sweep_interval is not None:
+        if not isinstance(sweep_interval, Duration):
+            problems.append(f"sweep_interval must be a Duration, got {type(sweep_interval).__name__} "
+                            f"{sweep_interval!r}")
+        elif wait_mode == "polling":
+            problems.append("conflicting props: sweep_interval is for wait_mode='events'; polling does not sweep")
+        elif Token.is_unresolved(sweep_interval.to_seconds()):
+            problems.append("sweep_interval must be a literal Duration, got a token")
+        elif sweep_interval.to_seconds() < 60 or sweep_interval.to_seconds() % 60:
+            problems.append(f"sweep_interval must be a whole number of minutes, at least 1 (EventBridge "
+                            f"Scheduler's rate), got {sweep_interval.to_seconds():g} s")
+    return problems
+
+
+@jsii.implements(IStableStringProducer)
+class _SweepRate:
+    """The sweep's rate, read at synth: waits created after the schedule may lower it."""
+
+    def __init__(self, owner: "EventWaits") -> None:
+        self._owner = owner
+
+    def produce(self) -> Optional[str]:
+        minutes = self._owner.sweep_minutes
+        return f"rate({minutes} minute{'s' if minutes != 1 else ''})"
+
+
+class EventWaits(Construct):
+    """The stack's rule on SageMaker's tuning-job events and its sweep schedule, both
+    invoking the validator; created by the first wait in ``"events"`` mode."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, function: lambda_.IFunction) -> None:
+        super().__init__(scope, construct_id)
+        self.function = function
+        self.table = RunTable.of(self)
+        self.table.grant_leases(function)
+        self.sweep_minutes = int(DEFAULT_SWEEP_INTERVAL.to_minutes())
+        self._explicit_interval = False
+        self.rule = events.Rule(
+            self,
+            "TuningJobStateChange",
+            description="Warm-start tuning: wake the waits of a tuning job that ended",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=[TUNING_JOB_STATE_CHANGE],
+                detail={"HyperParameterTuningJobStatus": WAKING_STATUSES},
+            ),
+        )
+        self.rule.add_target(targets.LambdaFunction(
+            function,
+            event=events.RuleTargetInput.from_object({
+                "action": "jobChanged",
+                "table": self.table.table_name,
+                "jobName": events.EventField.from_path("$.detail.HyperParameterTuningJobName"),
+            }),
+            retry_attempts=185,
+            max_event_age=Duration.hours(24),
+        ))
+        self.sweep = scheduler.Schedule(
+            self,
+            "Sweep",
+            description="Warm-start tuning: look again at every open wait (lost events, deadlines)",
+            schedule=scheduler.ScheduleExpression.expression(Lazy.string(_SweepRate(self))),
+            target=scheduler_targets.LambdaInvoke(
+                function,
+                input=scheduler.ScheduleTargetInput.from_object({"action": "sweepWaiters",
+                                                                 "table": self.table.table_name}),
+            ),
+        )
+        # SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat take no resource-level
+        # permission (Service Authorization Reference: no resource types; the IAM console
+        # says "only support the all resources wildcard"): "*" is the only form that works.
+        # The validator only sends the tokens its own waits registered in the run table.
+        statement = iam.PolicyStatement(
+            actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+            resources=["*"],
+        )
+        role = function.role
+        if role is not None:
+            policy = iam.Policy(self, "SendTaskResults", roles=[role], statements=[statement])
+            Validations.of(policy).acknowledge(Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="states:SendTaskSuccess/Failure/Heartbeat support no resource-level permissions; the "
+                "validator sends only the task tokens its waits registered in the stack's run table.",
+            ))
+
+    def ask_for_interval(self, interval: Optional[Duration]) -> None:
+        """The sweep runs at the smallest interval any wait of the stack asked for."""
+        if interval is None:
+            return
+        minutes = int(interval.to_minutes())
+        if not self._explicit_interval or minutes < self.sweep_minutes:
+            self.sweep_minutes = minutes
+            self._explicit_interval = True
+
+    @classmethod
+    def of(cls, scope: Construct, function: lambda_.IFunction) -> "EventWaits":
+        """The stack's event waits served by ``function`` (the shared validator, or a
+        pipeline's own), created on first use."""
+        stack = Stack.of(scope)
+        construct_id = SINGLETON_ID if function.node.scope is not None and function.node.path.startswith(
+            f"{stack.node.path}/WarmStartValidator/") else f"{SINGLETON_ID}{function.node.addr[:8]}"
+        existing = stack.node.try_find_child(construct_id)
+        if existing is None:
+            return cls(stack, construct_id, function=function)
+        if not isinstance(existing, cls):
+            raise ValueError(f"EventWaits.of: the id {construct_id!r} in stack {stack.stack_name!r} is taken by a "
+                             f"{type(existing).__name__}")
+        return existing

@@ -123,6 +123,7 @@ class FeaturePipelinesStack(Stack):
             "tuning_job_config": request["HyperParameterTuningJobConfig"],
             "training_job_definition": request["TrainingJobDefinition"],
             "parent_poll_interval": Duration.minutes(1),
+            "wait_mode": "polling",  # the poll loop's own tests (tests/features/test_feature_event_waits.py: events)
         }
         self.scheduled = WarmStartTuningPipeline(
             self,

@@ -36,6 +36,7 @@ class _Stacks:
             "tuning_job_config": request["HyperParameterTuningJobConfig"],
             "training_job_definition": request["TrainingJobDefinition"],
             "parent_poll_interval": Duration.minutes(1),
+            "wait_mode": "polling",  # the poll loop's own tests (tests/features/test_feature_event_waits.py: events)
         }
         self.bucket = s3.Bucket(stack, "Data", enforce_ssl=True, removal_policy=RemovalPolicy.RETAIN)
         self.new_data = WarmStartTuningPipeline(

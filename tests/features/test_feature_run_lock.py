@@ -43,6 +43,7 @@ class _Stacks:
             "tuning_job_config": request["HyperParameterTuningJobConfig"],
             "training_job_definition": request["TrainingJobDefinition"],
             "parent_poll_interval": Duration.minutes(1),
+            "wait_mode": "polling",  # the poll loop's own tests (tests/features/test_feature_event_waits.py: events)
             "parent_poll_max_interval": Duration.minutes(5),
         }
         waits = {"parent_wait_timeout": Duration.hours(6)}

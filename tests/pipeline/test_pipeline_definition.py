@@ -25,6 +25,25 @@ def template(stack) -> Template:
 
 
 @pytest.fixture(scope="module")
+def polling_states() -> dict:
+    """The example's pipeline with wait_mode="polling": the poll loop's states."""
+    from aws_cdk import Stack
+
+    from warm_start_tuning import WarmStartTuningPipeline, WarmStartType
+
+    example = load_example_app()
+    stack = Stack(new_app(), "Polling")
+    pipeline = WarmStartTuningPipeline(
+        stack, "ImageClassifierTuning", warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+        tuning_job_config=example.tuning_job_config(),
+        training_job_definition=example.training_job_definition("example-ml-data", "arn:aws:iam::123456789012:role/r"),
+        job_name_prefix="imgcls", parents=["imgcls-parent-1"], wait_mode="polling",
+    )
+    machine_id = stack.resolve(stack.get_logical_id(pipeline.state_machine.node.default_child))
+    return state_machine_definition(Template.from_stack(stack), machine_id)["States"]
+
+
+@pytest.fixture(scope="module")
 def states(template) -> dict:
     return state_machine_definition(template, "ImageClassifierTuningStateMachine")["States"]
 
@@ -42,10 +61,10 @@ def test_state_order_lock_prepare_wait_validate_create_result_event(template):
         "Parameters": {"input.$": "$"},
         "Next": "PrepareRun",
     }
-    assert states["PrepareRun"]["Next"] == "StartParentWait"
-    assert states["StartParentWait"]["Next"] == "PollParentJobs"
-    assert states["PollParentJobs"]["Next"] == "AllParentJobsTerminal?"
-    assert states["WaitBeforeNextPoll"]["Next"] == "PollParentJobs"
+    # The parent wait (wait_mode="events", the default): one task, whatever its length.
+    assert states["PrepareRun"]["Next"] == "AwaitJobsTerminal"
+    assert states["AwaitJobsTerminal"]["Next"] == "ParentJobsTerminal"
+    assert "PollParentJobs" not in states and "WaitBeforeNextPoll" not in states
     assert states["ParentJobsTerminal"]["Next"] == "ValidateWarmStart"
     assert states["ValidateWarmStart"]["Next"] == "CreateTuningJob"
     # The .sync output is not read: the finished job is described, the output built from that.
@@ -71,7 +90,26 @@ def test_prepare_passes_whole_input_defaults_and_settings(states):
     assert states["PrepareRun"]["ResultPath"] == "$.run"
 
 
-def test_poll_describes_all_parents_in_one_call_with_backoff_settings(states):
+def test_the_event_wait_registers_its_token_and_ends_in_the_named_errors(states):
+    wait = states["AwaitJobsTerminal"]
+    assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    payload = wait["Parameters"]["Payload"]
+    assert payload["action"] == "registerWait" and payload["token.$"] == "$$.Task.Token"
+    assert payload["jobs.$"] == "$.run.parents" and payload["executionArn.$"] == "$$.Execution.Id"
+    assert payload["timeoutSeconds"] == 7 * 86400
+    assert payload["errors"] == {"notFound": "ParentTuningJobNotFound", "timeout": "ParentWaitTimeout"}
+    # The sweep ends an overdue wait; Step Functions' own timeout is the backstop, 2 sweeps later.
+    assert wait["TimeoutSeconds"] == 7 * 86400 + 2 * 300 + 600
+    catches = {c["Next"]: c["ErrorEquals"] for c in wait["Catch"]}
+    assert catches["ParentTuningJobNotFound"] == ["ParentTuningJobNotFound"]
+    assert catches["ParentWaitTimeout"] == ["ParentWaitTimeout", "States.Timeout"]
+    assert catches["InvalidTuningJobList"] == ["WarmStartValidationError"]
+    assert catches["AwaitJobsTerminalFailed"] == VALIDATOR_FAILURE_ERRORS
+    assert states["ParentWaitTimeout"] == {"Type": "Fail", "Error": "ParentWaitTimeout", "CausePath": "$.error.Cause"}
+
+
+def test_poll_describes_all_parents_in_one_call_with_backoff_settings(polling_states):
+    states = polling_states
     poll = states["PollParentJobs"]
     assert poll["Resource"].endswith(":states:::lambda:invoke")
     payload = poll["Parameters"]["Payload"]
@@ -86,8 +124,10 @@ def test_poll_describes_all_parents_in_one_call_with_backoff_settings(states):
     assert states["WaitBeforeNextPoll"]["SecondsPath"] == "$.parentWait.nextWaitSeconds"
 
 
-def test_lambda_steps_retry_throttling_and_lambda_errors(states):
-    for name in ("PrepareRun", "PollParentJobs", "ValidateWarmStart"):
+def test_lambda_steps_retry_throttling_and_lambda_errors(states, polling_states):
+    for name, state in [(n, states[n]) for n in ("PrepareRun", "ValidateWarmStart")] + [
+            ("PollParentJobs", polling_states["PollParentJobs"])]:
+        states = {name: state}
         (retry,) = states[name]["Retry"]
         assert "ClientError" in retry["ErrorEquals"], name
         assert "Lambda.TooManyRequestsException" in retry["ErrorEquals"], name
@@ -103,7 +143,8 @@ def test_lambda_steps_retry_throttling_and_lambda_errors(states):
         assert retry["BackoffRate"] == 2 and retry["MaxAttempts"] == 5, name
 
 
-def test_choice_routes_missing_timeout_and_terminal(states):
+def test_choice_routes_missing_timeout_and_terminal(polling_states):
+    states = polling_states
     choices = states["AllParentJobsTerminal?"]["Choices"]
     assert choices[0] == {"Variable": "$.parentWait.missing[0]", "IsPresent": True, "Next": "ParentTuningJobNotFound"}
     assert choices[1] == {"Variable": "$.parentWait.allTerminal", "BooleanEquals": True, "Next": "ParentJobsTerminal"}
@@ -207,8 +248,11 @@ def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
     assert states["ExistingJobName"]["Parameters"] == {
         "jobs.$": "States.Array($.validation.request.HyperParameterTuningJobName)"
     }
-    assert states["ExistingJobName"]["Next"] == "ExistingJob: StartParentWait"
-    assert states["ExistingJob: PollParentJobs"]["Parameters"]["Payload"]["settings"]["maxIntervalSeconds"] == 3600
+    # The same wait as the parents', on the job's name: no second poll loop.
+    assert states["ExistingJobName"]["Next"] == "ExistingJob: AwaitJobsTerminal"
+    payload = states["ExistingJob: AwaitJobsTerminal"]["Parameters"]["Payload"]
+    assert payload["jobs.$"] == "$.existingJob.jobs"
+    assert payload["errors"] == {"notFound": "TuningJobFailed", "timeout": "TuningJobFailed"}
     assert states["ExistingJob: TuningJobFailed"]["Error"] == "TuningJobFailed"
     assert states["ExistingJob: ParentJobsTerminal"]["Next"] == "DescribeExistingJob"
     assert states["DescribeExistingJob"]["Resource"].endswith(":states:::aws-sdk:sagemaker:describeHyperParameterTuningJob")
@@ -270,9 +314,10 @@ def test_one_validator_lambda_with_least_privilege(template):
         {"Handler": "handler.lambda_handler", "TracingConfig": {"Mode": "Active"}, "Architectures": ["arm64"]},
     )
     policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": Match.string_like_regexp("WarmStartValidatorRole")}]}})
-    # The role's own policy, and the run cleanup's (DescribeExecution of the pipeline's
-    # executions: its own policy, so that the function does not depend on the state machine).
-    assert len(policies) == 2
+    # The role's own policy, the run cleanup's (DescribeExecution of the pipeline's
+    # executions: its own policy, so that the function does not depend on the state
+    # machine) and the event waits' (SendTask*).
+    assert len(policies) == 3
     actions = sorted(
         action
         for policy in policies.values()
@@ -293,6 +338,9 @@ def test_one_validator_lambda_with_least_privilege(template):
         "sagemaker:ListTags",  # job ownership, its own jobs only
         "sagemaker:StopHyperParameterTuningJob",  # an ended run's own jobs, imgcls-*
         "states:DescribeExecution",  # whether a lease's holder still runs
+        "states:SendTaskFailure",  # event waits: no resource-level permission exists ("*")
+        "states:SendTaskHeartbeat",
+        "states:SendTaskSuccess",
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
     ]

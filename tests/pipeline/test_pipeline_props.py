@@ -224,10 +224,14 @@ def test_bad_construct_settings(stack):
 
 
 def test_bad_parent_wait_settings_and_budget(stack):
-    message = pipeline_error(stack, parent_poll_backoff_rate=0.5)
+    message = pipeline_error(stack, parent_poll_backoff_rate=0.5, wait_mode="polling")
     assert "backoff_rate must be a finite number >= 1, got number 0.5" in message
+    # The poll schedule given to an event wait is a mistake, said so.
+    message = pipeline_error(Stack(new_app(), "Events"), parent_poll_max_interval=Duration.minutes(5))
+    assert "conflicting props: parent_poll_max_interval configure wait_mode='polling'" in message
     message = pipeline_error(
-        Stack(new_app(), "Budget"), parent_wait_timeout=Duration.days(30), parent_poll_max_interval=Duration.minutes(1)
+        Stack(new_app(), "Budget"), parent_wait_timeout=Duration.days(30), parent_poll_max_interval=Duration.minutes(1),
+        wait_mode="polling",
     )
     assert "lower parent_wait_timeout to at most" in message
     assert "raise parent_poll_max_interval to at least" in message

@@ -76,6 +76,7 @@ def parts(stack: AllConstructsStack) -> dict[str, tuple[Construct, ...]]:
         "wait_for_tuning_jobs_and_create_task": (stack.standalone, node(stack, "StandaloneTasksLogs")),
         "warm_start_validator": (node(stack, "WarmStartValidator"),),
         "run_table": (node(stack, "WarmStartRunTable"),),
+        "event_waits": (node(stack, "WarmStartEventWaits"),),
     }
 
 
@@ -86,7 +87,7 @@ def test_example_pipeline_snapshot(example_template):
 @pytest.mark.parametrize(
     "name",
     ["transfer_learning_pipeline", "embedded_warm_start_tuning", "wait_for_tuning_jobs_and_create_task",
-     "warm_start_validator", "run_table"],
+     "warm_start_validator", "run_table", "event_waits"],
 )
 def test_construct_snapshot(stacks, all_template, name):
     assert_matches_snapshot(part(all_template, *parts(stacks[1])[name]), name)

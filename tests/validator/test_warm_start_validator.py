@@ -6,6 +6,8 @@ pipelines, the second one pipeline); the constructor tests only construct.
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,8 @@ from warm_start_tuning._paths import validator_asset_dir
 from warm_start_tuning.validator.warm_start_validator import ASSET_EXCLUDES
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/imgcls-training"
-ASSET_TOP_LEVEL = {"__init__.py", "handler.py", "parents.py", "warm_start_rules"}
+ASSET_TOP_LEVEL = {"__init__.py", "handler.py", "parents.py", "run_actions.py", "runs.py", "wait_actions.py",
+                   "warm_start_rules"}
 
 
 def add_pipeline(stack: Stack, construct_id: str, prefix: str) -> WarmStartTuningPipeline:
@@ -232,7 +235,7 @@ def test_role_statements_exactly(synthesized, template):
     policies = template.find_resources(
         "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(validator.role)}]}}
     )
-    (policy,) = policies.values()
+    policy = policies[logical_id(validator.role.node.find_child("DefaultPolicy"))]
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -246,9 +249,18 @@ def test_role_statements_exactly(synthesized, template):
         own_jobs(1),
         # ... and, since no pipeline restricts its parents, any tuning job (once)
         {"Action": "sagemaker:DescribeHyperParameterTuningJob", "Effect": "Allow", "Resource": tuning_jobs("*")},
+        # the stack's run table only: leases, planned jobs, waiters
+        {"Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                    "dynamodb:Query"], "Effect": "Allow",
+         "Resource": [{"Fn::GetAtt": [run_table_id(template), "Arn"]}]},
         own_jobs(2),
         own_jobs(3),
     ]
+
+
+def run_table_id(template) -> str:
+    (table_id,) = template.find_resources("AWS::DynamoDB::Table")
+    return table_id
 
 
 def tuning_jobs(name: str) -> dict:
@@ -257,7 +269,8 @@ def tuning_jobs(name: str) -> dict:
 
 
 def own_jobs(pipeline: int) -> dict:
-    return {"Action": ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags"], "Effect": "Allow",
+    return {"Action": ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags",
+                       "sagemaker:StopHyperParameterTuningJob"], "Effect": "Allow",
             "Resource": tuning_jobs(f"imgcls-{pipeline}-*")}
 
 
@@ -273,5 +286,12 @@ def test_no_other_policy_is_attached_to_the_role(synthesized, template):
         for logical, policy in template.find_resources("AWS::IAM::Policy").items()
         if {"Ref": role_id} in policy["Properties"]["Roles"]
     ]
-    assert len(attached) == 1
+    # Besides the role's own: DescribeExecution of each pipeline's executions (its own
+    # policy: the function must not depend on the state machines) and the event waits'
+    # SendTask* (which take no resource-level permission).
+    policies = template.find_resources("AWS::IAM::Policy")
+    actions = sorted(json.dumps(policies[name]["Properties"]["PolicyDocument"]["Statement"][0]["Action"])
+                     for name in attached if "DefaultPolicy" not in name)
+    assert actions == ['"states:DescribeExecution"'] * 3 + [
+        '["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]']
     template.resource_properties_count_is("AWS::IAM::ManagedPolicy", Match.any_value(), 0)

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from ..rules import DEFAULT_TRAINING_JOB_LIMIT
 from ..runs import RunTable
-from ..runs.event_waits import wait_mode_problems
+from ..runs.event_waits import poll_props_problems, wait_mode_problems
 from ..runs.run_cleanup import add_run_cleanup
 from ..tasks import SageMakerCreateHyperParameterTuningJob
 from ..template_size import register_template_size_check
@@ -301,6 +301,9 @@ class WarmStartTuning(sfn.StateMachineFragment):
         raise_problems(
             type(self).__name__,
             duration_problems(**durations)
+            + poll_props_problems(wait_mode, parent_poll_interval=parent_poll_interval,
+                                  parent_poll_max_interval=parent_poll_max_interval,
+                                  parent_poll_backoff_rate=parent_poll_backoff_rate)
             + state_name_prefix_problems(state_name_prefix)
             + fragment_problems(
                 rounds=rounds,

@@ -36,6 +36,7 @@ from .props import (
     warm_start_type_value,
 )
 from .rounds import WarmStartRounds, rounds_timeout
+from ..runs.event_waits import poll_props_problems
 from ..runs.run_lock import RUN_SKIPPED_STATE, run_lock, run_lock_events, run_lock_problems
 from .triggers import (
     NewDataTrigger,
@@ -188,6 +189,9 @@ class WarmStartTuningPipeline(Construct):
                 "conflicting props: give existing_notification_topic or create_notification_topic=True, not both"
             )
         problems += run_lock_problems(max_concurrent_runs, when_busy, busy_wait_timeout)
+        problems += poll_props_problems(wait_mode, parent_poll_interval=parent_poll_interval,
+                                        parent_poll_max_interval=parent_poll_max_interval,
+                                        parent_poll_backoff_rate=parent_poll_backoff_rate)
         if not isinstance(publish_completion_event, bool):
             problems.append(f"publish_completion_event must be a bool, got {publish_completion_event!r}")
         if new_data_trigger is not None and not isinstance(new_data_trigger, NewDataTrigger):

@@ -26,6 +26,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
+from ..nag import iam5_resource_finding
 from .run_table import RunTable
 
 SINGLETON_ID = "WarmStartEventWaits"
@@ -52,6 +53,22 @@ def wait_mode_problems(wait_mode: Any, sweep_interval: Any) -> list[str]:
             problems.append(f"sweep_interval must be a whole number of minutes, at least 1 (EventBridge "
                             f"Scheduler's rate), got {sweep_interval.to_seconds():g} s")
     return problems
+
+
+def poll_props_problems(wait_mode: Any, *, parent_poll_interval: Any, parent_poll_max_interval: Any,
+                        parent_poll_backoff_rate: Any) -> list[str]:
+    """The poll schedule's props mean nothing to an event wait: given, they are a mistake."""
+    if wait_mode != "events":
+        return []
+    given = [name for name, value in (("parent_poll_interval", parent_poll_interval),
+                                      ("parent_poll_max_interval", parent_poll_max_interval))
+             if value is not None]
+    if parent_poll_backoff_rate != 2.0:
+        given.append("parent_poll_backoff_rate")
+    if not given:
+        return []
+    return [f"conflicting props: {', '.join(given)} configure wait_mode='polling'; with wait_mode='events' (the "
+            "default) the wait is woken by SageMaker's events and the sweep (sweep_interval)"]
 
 
 @jsii.implements(IStableStringProducer)
@@ -97,6 +114,9 @@ class EventWaits(Construct):
             retry_attempts=185,
             max_event_age=Duration.hours(24),
         ))
+        # Its own role, so that the one wildcard (the function's versions) is acknowledged here.
+        sweep_role = iam.Role(self, "SweepRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+                              description="Warm-start tuning sweep: invoke the validator")
         self.sweep = scheduler.Schedule(
             self,
             "Sweep",
@@ -106,8 +126,13 @@ class EventWaits(Construct):
                 function,
                 input=scheduler.ScheduleTargetInput.from_object({"action": "sweepWaiters",
                                                                  "table": self.table.table_name}),
+                role=sweep_role,
             ),
         )
+        Validations.of(sweep_role).acknowledge(Acknowledgment(
+            id=iam5_resource_finding(sweep_role, f"{function.function_arn}:*"),
+            reason="aws-cdk-lib's grant_invoke: the validator function and its versions (':*'), nothing else.",
+        ))
         # SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat take no resource-level
         # permission (Service Authorization Reference: no resource types; the IAM console
         # says "only support the all resources wildcard"): "*" is the only form that works.

@@ -46,8 +46,12 @@ LOGGER = logging.getLogger("warm_start_validator")
 _CLOSED_TASK_CODES = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
 
 
-def _now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
+def _now(event: Any = None) -> _dt.datetime:
+    """The moment of the event that invoked the action, as AWS stamped it (the state's
+    EnteredTime, the event's time, the schedule's scheduled time); the function's own
+    clock when the event carries none. Deadlines are judged on AWS's timeline."""
+    stamped = parse_time(event.get("now")) if isinstance(event, Mapping) else None
+    return stamped or _dt.datetime.now(_dt.timezone.utc)
 
 
 def _log(record: Mapping[str, Any]) -> None:
@@ -61,7 +65,7 @@ def _code(error: ClientError) -> str:
 def register_wait_handler(event: Any, context: Any) -> dict[str, Any]:
     registration = read_registration(event)
     ddb = runs.client("dynamodb")
-    now = _now()
+    now = _now(event)
     deadline = now + _dt.timedelta(seconds=registration.timeout_seconds)
     key = registration.waiter_key
     ddb.put_item(TableName=registration.table, Item={
@@ -83,7 +87,7 @@ def register_wait_handler(event: Any, context: Any) -> dict[str, Any]:
     _log({"decision": "wait registered", "execution": registration.execution_arn, "jobs": list(registration.jobs),
           "deadline": deadline.isoformat()})
     # After the registration: an event from now on finds the waiter; an end before it is seen here.
-    outcome = _check(ddb, registration.table, key)
+    outcome = _check(ddb, registration.table, key, now=now)
     return {"registered": True, "outcome": outcome}
 
 
@@ -92,7 +96,7 @@ def job_changed_handler(event: Any, context: Any) -> dict[str, Any]:
     ddb = runs.client("dynamodb")
     outcomes = {}
     for key in _query_keys(ddb, table, JOB_INDEX_PREFIX + job):
-        outcomes[key] = _check(ddb, table, key)
+        outcomes[key] = _check(ddb, table, key, now=_now(event))
     _log({"decision": "job changed", "job": job, "waiters": outcomes})
     return {"waiters": outcomes}
 
@@ -100,7 +104,9 @@ def job_changed_handler(event: Any, context: Any) -> dict[str, Any]:
 def sweep_waiters_handler(event: Any, context: Any) -> dict[str, Any]:
     table = read_sweep(event)
     ddb = runs.client("dynamodb")
-    outcomes = {key: _check(ddb, table, key, probe=True) for key in _query_keys(ddb, table, WAITERS_PARTITION)}
+    now = _now(event)
+    outcomes = {key: _check(ddb, table, key, now=now, probe=True)
+                for key in _query_keys(ddb, table, WAITERS_PARTITION)}
     _log({"decision": "sweep", "waiters": len(outcomes),
           "completed": sum(1 for o in outcomes.values() if o != "waiting")})
     return {"waiters": outcomes}
@@ -160,13 +166,12 @@ def _claim(ddb: Any, table: str, key: str, now: _dt.datetime) -> bool:
     return True
 
 
-def _check(ddb: Any, table: str, key: str, *, probe: bool = False) -> str:
+def _check(ddb: Any, table: str, key: str, *, now: _dt.datetime, probe: bool = False) -> str:
     """Look at a waiter's jobs; complete it when they say so. What happened: "success",
     "failure", "waiting", "closed" (its task was gone) or "gone" (no such waiter)."""
     item = _waiter(ddb, table, key)
     if item is None:
         return "gone"
-    now = _now()
     registered = parse_time(item["registered"]["S"]) or now
     deadline = parse_time(item["deadline"]["S"]) or now
     sagemaker = parents.describe_parent

@@ -110,6 +110,7 @@ class EventWaits(Construct):
                 "action": "jobChanged",
                 "table": self.table.table_name,
                 "jobName": events.EventField.from_path("$.detail.HyperParameterTuningJobName"),
+                "now": events.EventField.from_path("$.time"),
             }),
             retry_attempts=185,
             max_event_age=Duration.hours(24),
@@ -124,8 +125,11 @@ class EventWaits(Construct):
             schedule=scheduler.ScheduleExpression.expression(Lazy.string(_SweepRate(self))),
             target=scheduler_targets.LambdaInvoke(
                 function,
-                input=scheduler.ScheduleTargetInput.from_object({"action": "sweepWaiters",
-                                                                 "table": self.table.table_name}),
+                input=scheduler.ScheduleTargetInput.from_object({
+                    "action": "sweepWaiters",
+                    "table": self.table.table_name,
+                    "now": scheduler.ContextAttribute.scheduled_time,
+                }),
                 role=sweep_role,
             ),
         )

@@ -212,6 +212,8 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
                 "token": sfn.JsonPath.task_token,
                 "jobs": jobs_field,
                 "executionArn": sfn.JsonPath.execution_id,
+                # The deadline runs from the moment Step Functions entered the state.
+                "now": sfn.JsonPath.string_at("$$.State.EnteredTime"),
                 "timeoutSeconds": self.settings.timeout_seconds,
                 "errors": {"notFound": not_found_error, "timeout": timeout_error},
             }),

@@ -29,8 +29,11 @@ node_modules/.bin/cdk: package.json
 
 setup: $(VENV)/.installed node_modules/.bin/cdk
 
+# On every core (pytest-xdist), one test file per worker: a file's module-scoped synths
+# stay in one process. PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 integ: setup
 	@$(BIN)/python -c "import boto3; boto3.client('sts').get_caller_identity()" 2>/dev/null || \

@@ -34,8 +34,16 @@ def test_infinite_scale_never_sleeps() -> None:
 
 
 def test_overlapping_sleepers_share_the_clock() -> None:
-    clock = SimulatedClock(time_scale=6000, start=START)  # 60 s = 10 ms
-    threads = [threading.Thread(target=clock.sleep, args=(60,)) for _ in range(2)]
+    # 60 s = 0.5 s: the second sleeper starts long before the first ends, even on a
+    # loaded machine (at 10 ms it sometimes started after: 120 s).
+    clock = SimulatedClock(time_scale=120, start=START)
+    together = threading.Barrier(2)
+
+    def sleeper() -> None:
+        together.wait()
+        clock.sleep(60)
+
+    threads = [threading.Thread(target=sleeper) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -89,6 +97,54 @@ def test_clock_event_times_out_on_simulated_time_even_when_a_sleeper_overshoots(
     stop.set()
     thread.join()
     assert clock.elapsed() == 3600  # the poller was held at the deadline
+
+
+def _elsewhere(read):  # the clock as another thread than the waiter reads it
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(read()))
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+def test_a_fired_deadline_holds_until_its_waiter_has_ended_the_task() -> None:
+    # On a loaded machine the thread whose task timed out may take long to run again
+    # (end the task, record the timeout): the task's poller must not move the clock past
+    # the deadline meanwhile (after a 50 ms grace it did: a States.Timeout at 3660 s).
+    clock = SimulatedClock(time_scale=math.inf, start=START)
+    event = ClockEvent(clock)
+    task_ended = threading.Event()
+    slept = []
+
+    def poller() -> None:  # what a .sync task does: sleep 600 s at a time
+        while not task_ended.is_set():
+            slept.append(clock.sleep(600, cancelled=task_ended.is_set))
+
+    thread = threading.Thread(target=poller)
+    thread.start()
+    assert event.wait(3600) is False
+    time.sleep(0.5)  # the waiter is slow to end its task: ten times the old grace
+    assert _elsewhere(clock.elapsed) == 3600 and thread.is_alive()
+    task_ended.set()  # moto: frame.set_ended() right after the wait
+    thread.join(5)
+    assert not thread.is_alive() and slept[-1] is False
+    assert clock.elapsed() == 3600
+
+
+def test_a_fired_deadline_stops_holding_once_its_waiter_touches_the_clock() -> None:
+    # A sleeper that is not the timed-out task's (another Parallel branch) goes on once
+    # the waiter has recorded the timeout (it reads the clock for the event's time).
+    clock = SimulatedClock(time_scale=math.inf, start=START)
+    event = ClockEvent(clock)
+    done = []
+    thread = threading.Thread(target=lambda: done.append(clock.sleep(7200)))
+    thread.start()
+    assert event.wait(3600) is False
+    time.sleep(0.3)
+    assert _elsewhere(clock.elapsed) == 3600 and not done  # held: the waiter has not moved on
+    clock.now()  # the waiter records its timeout
+    thread.join(5)
+    assert done == [True] and clock.elapsed() == 7200
 
 
 def test_clock_event_returns_when_set() -> None:

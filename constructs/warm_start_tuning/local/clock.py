@@ -42,6 +42,10 @@ def aws_timestamp(moment: datetime) -> str:
 class _Barrier:
     deadline: float  # simulated seconds since the clock's start
     expires: float | None  # monotonic real time after which it no longer holds
+    # A deadline whose waiter timed out at it: it holds until that thread (the state
+    # that timed out) touches the clock again, i.e. has ended its task and recorded the
+    # timeout at the deadline's time.
+    fired_by: int | None = None
 
 
 class SimulatedClock:
@@ -66,6 +70,7 @@ class SimulatedClock:
         # when another thread sleeps past it in one go.
         self._barriers: dict[int, _Barrier] = {}
         self._fired: set[float] = set()
+        self._firing = 0  # barriers held by a waiter that timed out (fired_by set)
         self._next_barrier = 0
         # Called (outside the lock) after the clock moved: observers of what changes
         # with time, e.g. the simulated tuning jobs' state change events.
@@ -94,7 +99,21 @@ class SimulatedClock:
     def elapsed(self) -> float:
         """Simulated seconds since ``start``."""
         with self._lock:
+            self._waiter_moved_on()
             return self._offset
+
+    def _waiter_moved_on(self) -> None:
+        """(Lock held.) The calling thread touches the clock: the deadlines it timed out
+        at stop holding (it has ended its task by now)."""
+        if not self._firing:
+            return
+        me = threading.get_ident()
+        done = [token for token, b in self._barriers.items() if b.fired_by == me]
+        for token in done:
+            del self._barriers[token]
+            self._firing -= 1
+        if done:
+            self._moved.notify_all()
 
     def now(self) -> datetime:
         """The current simulated moment (aware, UTC)."""
@@ -119,6 +138,9 @@ class SimulatedClock:
         return self.now()
 
     _BARRIER_PATIENCE = 5.0  # real seconds to wait for a deadline's waiter, at most
+    # Real seconds a fired deadline holds at most when its waiter never touches the clock
+    # again. Generous: only a waiter that died would reach it; a loaded machine must not.
+    _FIRED_PATIENCE = 60.0
     _CANCEL_GRACE = 0.05  # real seconds a sleeper stopped at a deadline waits to be cancelled
 
     def _ahead(self, target: float) -> list[float]:
@@ -136,6 +158,20 @@ class SimulatedClock:
             for b in self._barriers.values()
         )
 
+    def _fired_until(self, deadline: float) -> float:
+        return max(
+            (b.expires or 0.0 for b in self._barriers.values() if b.deadline == deadline and b.fired_by is not None),
+            default=0.0,
+        )
+
+    def _cancelled_unlocked(self, cancelled: Callable[[], bool]) -> bool:
+        """(Lock held.) ``cancelled()`` asked without the lock (it may take others)."""
+        self._moved.release()
+        try:
+            return cancelled()
+        finally:
+            self._moved.acquire()
+
     def _advance_to(self, target: float, cancelled: Callable[[], bool] | None = None) -> bool:
         """Move to ``target`` (never back), stopping at each barrier on the way until
         its waiter has seen it; False when ``cancelled()`` says so at such a stop."""
@@ -152,6 +188,13 @@ class SimulatedClock:
                 self._moved.notify_all()
                 give_up = time.monotonic() + self._BARRIER_PATIENCE
                 while self._holding(stop) and time.monotonic() < give_up:
+                    if stop in self._fired:
+                        # Its waiter timed out and is ending its task: that may take
+                        # a while on a loaded machine, and this sleeper is often the
+                        # task's own (cancelled once the task ends).
+                        give_up = max(give_up, self._fired_until(stop))
+                        if cancelled is not None and self._cancelled_unlocked(cancelled):
+                            return False
                     self._moved.wait(0.05)
                 fired = stop in self._fired
                 if cancelled is not None and fired:
@@ -171,12 +214,13 @@ class SimulatedClock:
 
     def hold(self) -> int:
         """Stop the clock just after now until :meth:`set_barrier` or
-        :meth:`release_barrier` (or one real second): the caller is about to wait for
-        a deadline that starts now."""
+        :meth:`release_barrier` (or ``_BARRIER_PATIENCE`` real seconds): the caller is
+        about to wait for a deadline that starts now."""
         with self._lock:
+            self._waiter_moved_on()
             self._next_barrier += 1
             self._barriers[self._next_barrier] = _Barrier(
-                self._offset + 1e-6, time.monotonic() + 1.0
+                self._offset + 1e-6, time.monotonic() + self._BARRIER_PATIENCE
             )
             return self._next_barrier
 
@@ -186,15 +230,30 @@ class SimulatedClock:
             self._barriers[token] = _Barrier(deadline, None)
             self._moved.notify_all()
 
-    def release_barrier(self, token: int, fired: bool = False) -> None:
-        """Drop ``token``; ``fired``: its waiter timed out at it."""
+    def release_barrier(self, token: int, fired: bool = False, *, keep_fired: bool = False) -> None:
+        """Drop ``token``; ``fired``: its waiter (the calling thread) timed out at it.
+
+        A fired deadline keeps holding until the calling thread touches the clock again
+        (:meth:`now`, :meth:`sleep`, ...): the state that timed out first ends its task
+        and records the timeout, at the deadline's time, however long a loaded machine
+        takes to schedule it. Sleepers stopped there in the meantime return as soon as
+        they are cancelled (the task's own poller is, once the task has ended)."""
         with self._moved:
-            barrier = self._barriers.pop(token, None)
+            barrier = self._barriers.get(token)
+            if barrier is not None and barrier.fired_by is not None:
+                if keep_fired:
+                    return
+                self._firing -= 1
+            self._barriers.pop(token, None)
             if fired and barrier is not None:
                 self._fired.add(barrier.deadline)
                 if len(self._fired) > 1000:
                     self._fired.clear()
                     self._fired.add(barrier.deadline)
+                self._barriers[token] = _Barrier(
+                    barrier.deadline, time.monotonic() + self._FIRED_PATIENCE, threading.get_ident()
+                )
+                self._firing += 1
             self._moved.notify_all()
 
     def sleep(
@@ -213,6 +272,7 @@ class SimulatedClock:
         if seconds is None or seconds <= 0:
             return not (cancelled() if cancelled else False)
         with self._lock:
+            self._waiter_moved_on()
             begin = self._offset
         deadline = begin + seconds
         real_total = self.real_seconds(seconds)
@@ -305,6 +365,8 @@ class ClockEvent:
 
     def __del__(self) -> None:
         try:
-            self._clock.release_barrier(self._token)
+            # A hold whose wait never came; a deadline that fired holds on (see
+            # SimulatedClock.release_barrier) until its waiter touches the clock again.
+            self._clock.release_barrier(self._token, keep_fired=True)
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass

@@ -15,7 +15,8 @@ moves one. What is patched, and why:
    adds Step Functions' two tags to ``.sync`` jobs, refuses a create the state machine
    role's policy does not allow (AccessDeniedException), and returns the thin ``.sync``
    output unless the engine asks for the full one.
-2. Time: Wait states and Retry intervals sleep on the simulated clock; history event
+2. Time: Wait states and Retry intervals sleep on the simulated clock (botocore's retry
+   backoff sleeps at the clock's scale without moving it); history event
    timestamps, ``$$.State.EnteredTime``, ``$$.Execution.StartTime`` (an ISO string, as
    on AWS, instead of moto's datetime object), start/stop dates and a Task state's
    ``TimeoutSeconds`` are simulated time too.
@@ -154,6 +155,9 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
     ),
     (f"{_SFN}.asl.component.common.retry.retrier_decl", "time", None),
     (f"{_SFN}.asl.component.common.retry.retrier_decl", "RetrierDecl._eval_body", "time.sleep("),
+    # Not moto's: botocore's retry backoff (see _install_time).
+    ("botocore.endpoint", "time", None),
+    ("botocore.endpoint", "Endpoint._needs_retry", "time.sleep(handler_response)"),
     (
         f"{_SFN}.asl.eval.event.event_manager",
         "EventManager._get_current_timestamp",
@@ -479,6 +483,16 @@ def _install_time(hooks: Hooks) -> None:
     scaled_time.__dict__.update(vars(_time))
     scaled_time.sleep = lambda seconds: clock.sleep(seconds)  # type: ignore[attr-defined]
     _patch(retrier_module, "time", scaled_time)
+
+    # botocore's retry backoff (the in-process validator's client is throttled, say):
+    # it costs real time at the clock's scale, none at math.inf, and moves no simulated
+    # time (handler work takes none), so a throttled run is as long as before, simulated.
+    import botocore.endpoint
+
+    backoff_time = types.ModuleType("time")
+    backoff_time.__dict__.update(vars(_time))
+    backoff_time.sleep = lambda seconds: _time.sleep(clock.real_seconds(seconds))  # type: ignore[attr-defined]
+    _patch(botocore.endpoint, "time", backoff_time)
 
     event_manager = _resolve(f"{_SFN}.asl.eval.event.event_manager", "EventManager")
     _patch(event_manager, "_get_current_timestamp", staticmethod(clock.now))

@@ -120,7 +120,8 @@ def training_role(scope: Construct, bucket_name: str) -> iam.Role:
 class ImageClassifierTuningStack(Stack):
     """One warm-start pipeline for the seed's image classifier, and the role its jobs run as."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str, parent_job: str, **kwargs) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str, parent_job: str,
+                 wait_mode: str = "events", **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         role = training_role(self, bucket_name)
         self.pipeline = WarmStartTuningPipeline(
@@ -131,6 +132,9 @@ class ImageClassifierTuningStack(Stack):
             training_job_definition=training_job_definition(bucket_name, role.role_arn),
             job_name_prefix="imgcls",
             parents=[parent_job],
+            # "events" (the default): the parent wait is woken by SageMaker's events;
+            # "polling": the backed-off poll loop (benchmarks/bench_history_events.py).
+            wait_mode=wait_mode,
         )
 
 

@@ -1,4 +1,5 @@
-"""Step Functions history events of app.py's pipeline, measured on the local engine.
+"""Step Functions history events of app.py's pipeline in wait_mode="polling", measured on
+the local engine (bench_event_waits.py sets both wait modes side by side).
 
 A Standard workflow stops at 25,000 history events, and the parent wait is the only part
 of a run whose length grows with time. Measured here, on the synthesized example
@@ -50,7 +51,8 @@ def _synthesize(outdir: Path) -> tuple[Path, Any]:
     assert spec.loader is not None
     spec.loader.exec_module(example)
     app = App(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
-    stack = example.ImageClassifierTuningStack(app, STACK, bucket_name="example-ml-data", parent_job="imgcls-parent-1")
+    stack = example.ImageClassifierTuningStack(app, STACK, bucket_name="example-ml-data", parent_job="imgcls-parent-1",
+                                               wait_mode="polling")
     app.synth()
     waits = [c for c in stack.node.find_all() if isinstance(c, WaitForTuningJobs) and c.node.id == "WaitForParents"]
     if len(waits) != 1:

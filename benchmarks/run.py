@@ -19,6 +19,7 @@ BENCHMARKS: tuple[str, ...] = (
     "validator",
     "synth",
     "history_events",
+    "event_waits",
 )
 
 

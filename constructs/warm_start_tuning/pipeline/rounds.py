@@ -236,6 +236,7 @@ def rounds_output() -> dict[str, Any]:
 def rounds_timeout(rounds: Optional[WarmStartRounds], wait_timeout_seconds: int) -> Duration:
     """The default state machine timeout: the parent wait plus 30 days per tuning job."""
     if rounds is None:
-        return Duration.seconds(wait_timeout_seconds + TUNING_JOB_SECONDS)
+        # Step Functions runs a Standard execution for a year at most.
+        return Duration.seconds(min(MAX_EXECUTION_SECONDS, wait_timeout_seconds + TUNING_JOB_SECONDS))
     return Duration.seconds(rounds.state_machine_timeout_seconds(wait_timeout_seconds))
 

@@ -35,7 +35,7 @@ from .props import (
     static_request,
     warm_start_type_value,
 )
-from .rounds import WarmStartRounds, rounds_timeout
+from .rounds import MAX_EXECUTION_SECONDS, WarmStartRounds, rounds_timeout
 from ..runs.event_waits import poll_props_problems
 from ..runs.run_lock import RUN_SKIPPED_STATE, run_lock, run_lock_events, run_lock_problems
 from .triggers import (
@@ -252,6 +252,15 @@ class WarmStartTuningPipeline(Construct):
                 f"parent_wait_timeout) plus the tuning job's own run time, got {state_machine_timeout.to_seconds():g} s: "
                 "every run that waits for its parents would time out"
             )
+        if settings.timeout_seconds >= MAX_EXECUTION_SECONDS:
+            problems.append(f"parent_wait_timeout: expected less than Step Functions' one-year execution limit "
+                            f"({MAX_EXECUTION_SECONDS} s) minus the tuning job's run time, got "
+                            f"{settings.timeout_seconds} s")
+        if state_machine_timeout is not None and not Token.is_unresolved(state_machine_timeout.to_seconds()) and (
+            state_machine_timeout.to_seconds() > MAX_EXECUTION_SECONDS
+        ):
+            problems.append(f"state_machine_timeout: expected at most one year ({MAX_EXECUTION_SECONDS} s, Step "
+                            f"Functions' limit for a Standard execution), got {state_machine_timeout.to_seconds():g} s")
         if schedule is not None:
             problems += _schedule_problems(
                 schedule, fragment_errors, new_data_channels=new_data_channels, new_data_bucket=new_data_bucket,

@@ -5,6 +5,7 @@ complete the task, and its TimeoutSeconds/HeartbeatSeconds count simulated time.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from warm_start_tuning.local import LocalEngine
 
 CALLER = """
-import json, os, boto3
+import json, os, time, boto3
 
 def handler(event, context):
     sfn = boto3.client("stepfunctions")
@@ -22,6 +23,8 @@ def handler(event, context):
         sfn.send_task_success(taskToken=event["token"], output=json.dumps({"answer": 42}))
     elif mode == "fail":
         sfn.send_task_failure(taskToken=event["token"], error="Lock.Busy", cause="held by run-1")
+    elif mode == "slow":
+        time.sleep(float(event["job"]))  # real seconds: a stop comes during the call
     elif mode == "store":
         boto3.client("dynamodb").put_item(
             TableName=os.environ["TABLE"],
@@ -40,8 +43,9 @@ def handler(event, context):
 """
 
 
-def _template(task: dict[str, Any]) -> dict[str, Any]:
+def _template(task: dict[str, Any], **machine: Any) -> dict[str, Any]:
     definition = {
+        **machine,
         "StartAt": "Ask",
         "States": {
             "Ask": {
@@ -176,3 +180,70 @@ def test_a_schedule_sends_the_token_back(engine: LocalEngine) -> None:
     assert result.status == "SUCCEEDED", result.cause
     assert result.output == {"swept": "run-7"}
     assert result.duration_s == pytest.approx(600.0, abs=1.0)
+
+
+def _until(condition: Any, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+def _assert_aborted_with_nothing_after(result: Any) -> None:
+    assert result.status == "ABORTED", (result.error, result.cause)
+    types = [event["type"] for event in result.history]
+    assert types[-1] == "ExecutionAborted", types
+    assert not {"TaskFailed", "TaskTimedOut", "TaskSucceeded", "TaskStateExited", "ExecutionFailed"} & set(types), types
+
+
+@pytest.mark.parametrize(
+    "task",
+    [{"TimeoutSeconds": 36000}, {"TimeoutSeconds": 36000, "HeartbeatSeconds": 18000}],
+    ids=["timeout", "heartbeat"],
+)
+def test_stopping_an_execution_that_waits_for_its_token_aborts_it_at_once(task: dict[str, Any]) -> None:
+    # Real (scaled) time: the wait must still be on when the stop comes. Nobody sends
+    # the token back; the task would time out after 10 real seconds.
+    with LocalEngine(time_scale=3600) as engine:
+        arn = engine.deploy(_template(task))
+        execution = engine.start_execution(arn, {"mode": "silent", "job": "-"})
+        _until(lambda: engine.result(execution).events("TaskSubmitted"))
+
+        stopped_at = time.monotonic()
+        engine.stop(execution, error="Operator", cause="no longer needed")
+        result = engine.wait(execution, timeout_s=20)
+
+        assert time.monotonic() - stopped_at < 3.0
+        _assert_aborted_with_nothing_after(result)
+        assert result.duration_s < 3600
+        # The wait no longer steps the clock.
+        moved_at = engine.clock.elapsed()
+        time.sleep(0.3)
+        assert engine.clock.elapsed() == pytest.approx(moved_at, abs=1.0)
+
+
+def test_stopping_an_execution_during_the_lambda_call_of_a_callback_task_aborts_it() -> None:
+    # The stop comes while the Lambda that gets the token still runs (before TaskSubmitted):
+    # moto popped the state's input as the task's timeout (States.Runtime) before.
+    with LocalEngine(time_scale=3600) as engine:
+        arn = engine.deploy(_template({"TimeoutSeconds": 36000}))
+        execution = engine.start_execution(arn, {"mode": "slow", "job": "1.0"})
+        _until(lambda: engine.result(execution).events("TaskStarted"))
+        assert not engine.result(execution).events("TaskSubmitted")
+
+        engine.stop(execution)
+        result = engine.wait(execution, timeout_s=20)
+
+        _assert_aborted_with_nothing_after(result)
+        assert not result.events("TaskSubmitted")
+        assert result.duration_s < 3600
+
+
+def test_an_execution_timeout_ends_a_wait_for_the_token(engine: LocalEngine) -> None:
+    arn = engine.deploy(_template({"TimeoutSeconds": 36000}, TimeoutSeconds=600))
+
+    result = engine.run(arn, {"mode": "silent", "job": "-"}, timeout_s=20)
+
+    assert result.status == "TIMED_OUT"
+    assert result.duration_s == pytest.approx(600.0, abs=1.0)
+    assert result.history[-1]["type"] == "ExecutionTimedOut"

@@ -1,0 +1,95 @@
+"""Review of issue 9 (exactly-once runs): flaky-AWS cases the first tests did not cover.
+
+Each test runs the synthesized state machine on the local engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("moto", reason="the local engine needs the dev extra (moto)")
+
+from aws_cdk import Duration, Stack  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from cdk_helpers import new_app  # noqa: E402
+from warm_start_tuning import WarmStartTuningPipeline, WarmStartType  # noqa: E402
+from warm_start_tuning.local import LocalEngine  # noqa: E402
+from warm_start_tuning.local.simulated_jobs import default_tuning_request  # noqa: E402
+
+STATUS_CHANGE = "Step Functions Execution Status Change"
+
+
+class _Stack:
+    def __init__(self) -> None:
+        app = new_app()
+        stack = Stack(app, "RunLockReview")
+        request = default_tuning_request()
+        # A short state machine timeout, so that an execution times out while its job runs.
+        self.short = WarmStartTuningPipeline(
+            stack, "Short", warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM, job_name_prefix="lockv",
+            parents=["lock-parent"], parent_wait_timeout=Duration.hours(1), state_machine_timeout=Duration.hours(3),
+            tuning_job_config=request["HyperParameterTuningJobConfig"],
+            training_job_definition=request["TrainingJobDefinition"],
+            parent_poll_interval=Duration.minutes(1), parent_poll_max_interval=Duration.minutes(5),
+        )
+        app.synth()
+        self.stack = stack
+        self.template = Template.from_stack(stack).to_json()
+
+    def deploy(self, engine: LocalEngine) -> str:
+        logical_id = self.stack.resolve(self.stack.get_logical_id(self.short.state_machine.node.default_child))
+        return engine.deploy(self.template, state_machine=logical_id)
+
+
+@pytest.fixture(scope="module")
+def stacks() -> _Stack:
+    return _Stack()
+
+
+@pytest.fixture
+def engine() -> Iterator[LocalEngine]:
+    with LocalEngine(time_scale=3600) as running:
+        yield running
+
+
+def _created(engine: LocalEngine) -> list[str]:
+    return [name for operation, name in engine.sagemaker.calls if operation == "CreateHyperParameterTuningJob"]
+
+
+def _status(engine: LocalEngine, name: str) -> str:
+    return engine.client("sagemaker").describe_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"]
+
+
+def test_dynamodb_throttling_of_the_lock_is_retried(
+    stacks: _Stack, engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore raises DynamoDB's throttling as its modeled class
+    (ProvisionedThroughputExceededException, a ClientError subclass): Lambda names the
+    error after that class, which the Retry on "ClientError" did not match, so one
+    throttled write (after botocore's own retries) failed the run at once."""
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+    throttled: list[str] = []
+
+    def throttle(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "UpdateItem" and len(throttled) < 2:
+            throttled.append(operation)
+            raise self.exceptions.ProvisionedThroughputExceededException(
+                {"Error": {"Code": "ProvisionedThroughputExceededException",
+                           "Message": "The level of configured provisioned throughput for the table was exceeded"}},
+                operation)
+        return original(self, operation, params)
+
+    engine.sagemaker.add_tuning_job("lock-parent")
+    arn = stacks.deploy(engine)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", throttle)
+    result = engine.run(arn, {}, timeout_s=60)
+    assert throttled == ["UpdateItem", "UpdateItem"]
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+

@@ -57,9 +57,13 @@ def acquire_lock_handler(event: Any, context: Any) -> dict[str, Any]:
             if name == fields["executionName"]:
                 continue
             status = runs.execution_status(sfn, holder.get("executionArn", ""))
-            if lease_is_gone(status, holder.get("since"), now) and runs.drop_lease(
-                *lease, name, holder.get("executionArn", "")
-            ):
+            if not lease_is_gone(status, holder.get("since"), now):
+                continue
+            if status is not None and holder.get("executionArn"):
+                # Its status-change event was lost (or runEnded gave up): its jobs may still
+                # run, so do what runEnded would have done before the lease goes.
+                _stop_and_forget(ddb, fields["table"], holder["executionArn"], status)
+            if runs.drop_lease(*lease, name, holder.get("executionArn", "")):
                 reclaimed.append(name)
         if reclaimed:
             acquired = runs.take_lease(*lease, fields["executionName"], fields["executionArn"], fields["limit"], now)
@@ -79,19 +83,26 @@ def run_ended_handler(event: Any, context: Any) -> dict[str, Any]:
     fields = read_run_ended_event(event)
     ddb = runs.client("dynamodb")
     table, execution = fields["table"], fields["executionArn"]
+    outcomes = _stop_and_forget(ddb, table, execution, fields["status"])
+    released = runs.drop_lease(ddb, table, LOCK_KEY_PREFIX, fields["stateMachineArn"], fields["executionName"])
+    _log({"decision": "run ended", "execution": execution, "status": fields["status"], "jobs": outcomes,
+          "leaseReleased": released})
+    return {"jobs": outcomes, "leaseReleased": released}
+
+
+def _stop_and_forget(ddb: Any, table: str, execution: str, status: str) -> dict[str, str]:
+    """Stop the jobs the ended execution planned that still run (unless it succeeded),
+    then forget them; what was found for each job."""
     jobs = runs.recorded_jobs(ddb, table, RUN_KEY_PREFIX, execution)
     outcomes: dict[str, str] = {}
-    if fields["status"] != "SUCCEEDED":
+    if status != "SUCCEEDED":
         sagemaker = runs.client("sagemaker")
         for name, run_key in jobs.items():
             # Only a job with this run's key: a name conflict's job belongs to another run.
             outcomes[name] = runs.stop_if_running(
                 sagemaker, name, lambda arn, key=run_key: owned_by(parents.list_job_tags(sagemaker, arn), key))
     runs.forget_jobs(ddb, table, RUN_KEY_PREFIX, execution, list(jobs))
-    released = runs.drop_lease(ddb, table, LOCK_KEY_PREFIX, fields["stateMachineArn"], fields["executionName"])
-    _log({"decision": "run ended", "execution": execution, "status": fields["status"], "jobs": outcomes,
-          "leaseReleased": released})
-    return {"jobs": outcomes, "leaseReleased": released}
+    return outcomes
 
 
 def record_planned_job(event: Mapping[str, Any], job_name: Any, run_key: Any) -> None:

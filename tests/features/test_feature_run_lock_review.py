@@ -93,3 +93,23 @@ def test_dynamodb_throttling_of_the_lock_is_retried(
     assert throttled == ["UpdateItem", "UpdateItem"]
     assert result.status == "SUCCEEDED", (result.error, result.cause)
 
+
+def test_a_lost_status_change_event_of_a_timed_out_run_does_not_leave_its_job_running(
+    stacks: _Stack, engine: LocalEngine
+) -> None:
+    """The first run times out while its .sync job runs, and its status-change event is
+    lost: the next run reclaims the lease. On review9's base the reclaim released only
+    the lease, so the timed-out run's job ran on beside the next run's job."""
+    engine.sagemaker.add_tuning_job("lock-parent")
+    engine.sagemaker.plan("lockv-*", status_path=[("InProgress", 10 * 3600), ("Completed", None)])
+    arn = stacks.deploy(engine)
+    engine.drop_events(1, detail_type=STATUS_CHANGE)
+    first = engine.run(arn, {}, timeout_s=60)
+    assert first.status == "TIMED_OUT"
+    engine.wait_for_events()
+    (job,) = [n for n in _created(engine) if n.startswith("lockv-")]
+    assert _status(engine, job) == "InProgress"  # nobody stopped it yet: the event was lost
+
+    second = engine.run(arn, {"maxTrainingJobs": 11}, timeout_s=60)
+    assert second.status == "SUCCEEDED", second.cause
+    assert _status(engine, job) in ("Stopping", "Stopped")

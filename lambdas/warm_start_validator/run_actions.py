@@ -65,7 +65,9 @@ def acquire_lock_handler(event: Any, context: Any) -> dict[str, Any]:
                 _stop_and_forget(ddb, fields["table"], holder["executionArn"], status)
             if runs.drop_lease(*lease, name, holder.get("executionArn", "")):
                 reclaimed.append(name)
-        if reclaimed:
+        # A lease reclaimed, or released since the write failed (a runEnded in between):
+        # try once more rather than wait for a free lease (or, skipping, skip with none held).
+        if reclaimed or len(held) < fields["limit"]:
             acquired = runs.take_lease(*lease, fields["executionName"], fields["executionArn"], fields["limit"], now)
     held_count = len(runs.holders(*lease))
     answer = lock_answer(acquired=acquired, holders=held_count, fields=fields, reclaimed=reclaimed)

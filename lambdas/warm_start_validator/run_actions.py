@@ -100,11 +100,24 @@ def _stop_and_forget(ddb: Any, table: str, execution: str, status: str) -> dict[
     if status != "SUCCEEDED":
         sagemaker = runs.client("sagemaker")
         for name, run_key in jobs.items():
+            if _still_awaited(ddb, table, name, execution):
+                outcomes[name] = "awaited by another run"
+                continue
             # Only a job with this run's key: a name conflict's job belongs to another run.
             outcomes[name] = runs.stop_if_running(
                 sagemaker, name, lambda arn, key=run_key: owned_by(parents.list_job_tags(sagemaker, arn), key))
     runs.forget_jobs(ddb, table, RUN_KEY_PREFIX, execution, list(jobs))
     return outcomes
+
+
+def _still_awaited(ddb: Any, table: str, job_name: str, execution: str) -> bool:
+    """Whether another execution that planned the job still runs (one run key, two
+    executions: the job is theirs too)."""
+    others = [arn for arn in runs.runs_of_job(ddb, table, RUN_KEY_PREFIX, job_name) if arn != execution]
+    if not others:
+        return False
+    sfn = runs.client("stepfunctions")
+    return any(runs.execution_status(sfn, arn) == "RUNNING" for arn in others)
 
 
 def record_planned_job(event: Mapping[str, Any], job_name: Any, run_key: Any) -> None:

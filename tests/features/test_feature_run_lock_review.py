@@ -5,6 +5,7 @@ Each test runs the synthesized state machine on the local engine.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,12 +37,21 @@ class _Stack:
             training_job_definition=request["TrainingJobDefinition"],
             parent_poll_interval=Duration.minutes(1), parent_poll_max_interval=Duration.minutes(5),
         )
+        # No lock: two runs with the same run key can be in flight at once.
+        self.unlocked = WarmStartTuningPipeline(
+            stack, "Unlocked", warm_start_type=WarmStartType.IDENTICAL_DATA_AND_ALGORITHM, job_name_prefix="lockn",
+            parents=["lock-parent"], parent_wait_timeout=Duration.hours(1), max_concurrent_runs=None,
+            tuning_job_config=request["HyperParameterTuningJobConfig"],
+            training_job_definition=request["TrainingJobDefinition"],
+            parent_poll_interval=Duration.minutes(1), parent_poll_max_interval=Duration.minutes(5),
+        )
         app.synth()
         self.stack = stack
         self.template = Template.from_stack(stack).to_json()
 
-    def deploy(self, engine: LocalEngine) -> str:
-        logical_id = self.stack.resolve(self.stack.get_logical_id(self.short.state_machine.node.default_child))
+    def deploy(self, engine: LocalEngine, pipeline: WarmStartTuningPipeline | None = None) -> str:
+        machine = (pipeline or self.short).state_machine
+        logical_id = self.stack.resolve(self.stack.get_logical_id(machine.node.default_child))
         return engine.deploy(self.template, state_machine=logical_id)
 
 
@@ -113,3 +123,34 @@ def test_a_lost_status_change_event_of_a_timed_out_run_does_not_leave_its_job_ru
     second = engine.run(arn, {"maxTrainingJobs": 11}, timeout_s=60)
     assert second.status == "SUCCEEDED", second.cause
     assert _status(engine, job) in ("Stopping", "Stopped")
+
+
+def _until_entered(engine: LocalEngine, execution: str, part: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not any(part in name for name, _ in engine.result(execution).states_entered):
+        assert time.monotonic() < deadline, f"{execution} never entered {part}"
+        time.sleep(0.02)
+
+
+def test_the_end_of_a_duplicate_run_does_not_stop_the_job_a_live_run_waits_for(stacks: _Stack) -> None:
+    """Two deliveries of one trigger event are two executions with one run key, hence one
+    job: the first creates it, the second attaches to it. When the second ends without
+    succeeding (aborted as "the duplicate", or its poll's Lambda failing), runEnded stopped
+    the job, and the first run, which still waited for it, failed with TuningJobFailed."""
+    with LocalEngine(time_scale=300) as engine:
+        engine.sagemaker.add_tuning_job("lock-parent")
+        engine.sagemaker.plan("lockn-*", status_path=[("InProgress", 3 * 3600), ("Completed", None)])
+        arn = stacks.deploy(engine, stacks.unlocked)
+        same_input = {"scheduledTime": "2024-06-01T00:00:00Z"}
+        first = engine.start_execution(arn, same_input)
+        _until_entered(engine, first, "CreateTuningJob")
+        second = engine.start_execution(arn, same_input)
+        _until_entered(engine, second, "ExistingJob: ")
+        engine.stop(second)
+        assert engine.wait(second).status == "ABORTED"
+        engine.wait_for_events()
+        (job,) = {n for n in _created(engine) if n.startswith("lockn-")}
+        assert _status(engine, job) == "InProgress"
+        result = engine.wait(first, timeout_s=180)
+        assert result.status == "SUCCEEDED", (result.error, result.cause)
+        assert result.output["tuningJobName"] == job

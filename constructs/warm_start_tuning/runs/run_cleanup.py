@@ -11,8 +11,9 @@ guide, "Step Functions events"), so one rule per state machine invokes the valid
   ``.sync`` job, and nothing stops the job of the attach path or of a later round;
 - forgets the run record and releases the run's lease of the lock.
 
-Each step is idempotent: EventBridge delivers at least once. A lost event costs at most
-the lease, which the next run that finds the lock full reclaims.
+Each step is idempotent: EventBridge delivers at least once. A lost event (or one whose
+``runEnded`` failed Lambda's three asynchronous attempts) leaves the lease, and the jobs
+until the next run that finds the lock full reclaims the lease and stops them.
 """
 
 from __future__ import annotations

@@ -56,8 +56,10 @@ def add_run_cleanup(
             "stateMachineArn": events.EventField.from_path("$.detail.stateMachineArn"),
             "status": events.EventField.from_path("$.detail.status"),
         }),
-        # Lambda's asynchronous retries, and EventBridge's own for a throttled invoke: a
-        # lease or a running job is worth more than a day of attempts.
+        # EventBridge's retries of an invoke Lambda refused (throttled): a lease or a running
+        # job is worth more than a day of attempts. Once Lambda accepts the event, only its
+        # own two asynchronous retries follow a function error; after those, the next run
+        # that reclaims the lease stops the jobs (acquireLock).
         retry_attempts=185,
         max_event_age=Duration.hours(24),
     ))

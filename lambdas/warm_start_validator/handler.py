@@ -32,6 +32,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 import parents
 from run_actions import acquire_lock_handler, record_planned_job, run_ended_handler
 from wait_actions import job_changed_handler, register_wait_handler, sweep_waiters_handler
@@ -131,7 +133,16 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         raise WarmStartValidationError(
             [Violation(INVALID_REQUEST, f"event.action must be one of {', '.join(sorted(_ACTIONS))}; got {action!r:.100}")]
         )
-    return handler(event, context)
+    try:
+        return handler(event, context)
+    except ClientError as error:
+        if type(error) is ClientError:
+            raise
+        # botocore raises a modeled error as its own subclass (DynamoDB's
+        # ProvisionedThroughputExceededException, ThrottlingException, ...), and Lambda
+        # names the error after the class: re-raise it as ClientError, the name the
+        # states' Retry matches (the code and message stay in the cause).
+        raise ClientError(error.response, error.operation_name) from error
 
 
 def prepare_handler(event: Any, context: Any) -> dict[str, Any]:

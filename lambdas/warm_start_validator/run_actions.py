@@ -58,11 +58,17 @@ def acquire_lock_handler(event: Any, context: Any) -> dict[str, Any]:
             if name == fields["executionName"]:
                 continue
             status = runs.execution_status(sfn, holder.get("executionArn", ""))
-            if lease_is_gone(status, holder.get("since"), now) and runs.drop_lease(
-                *lease, name, holder.get("executionArn", "")
-            ):
+            if not lease_is_gone(status, holder.get("since"), now):
+                continue
+            if status is not None and holder.get("executionArn"):
+                # Its status-change event was lost (or runEnded gave up): its jobs may still
+                # run, so do what runEnded would have done before the lease goes.
+                _stop_and_forget(ddb, fields["table"], holder["executionArn"], status)
+            if runs.drop_lease(*lease, name, holder.get("executionArn", "")):
                 reclaimed.append(name)
-        if reclaimed:
+        # A lease reclaimed, or released since the write failed (a runEnded in between):
+        # try once more rather than wait for a free lease (or, skipping, skip with none held).
+        if reclaimed or len(held) < fields["limit"]:
             acquired = runs.take_lease(*lease, fields["executionName"], fields["executionArn"], fields["limit"], now)
     held_count = len(runs.holders(*lease))
     answer = lock_answer(acquired=acquired, holders=held_count, fields=fields, reclaimed=reclaimed)
@@ -80,20 +86,40 @@ def run_ended_handler(event: Any, context: Any) -> dict[str, Any]:
     fields = read_run_ended_event(event)
     ddb = runs.client("dynamodb")
     table, execution = fields["table"], fields["executionArn"]
-    jobs = runs.recorded_jobs(ddb, table, RUN_KEY_PREFIX, execution)
-    outcomes: dict[str, str] = {}
-    if fields["status"] != "SUCCEEDED":
-        sagemaker = runs.client("sagemaker")
-        for name, run_key in jobs.items():
-            # Only a job with this run's key: a name conflict's job belongs to another run.
-            outcomes[name] = runs.stop_if_running(
-                sagemaker, name, lambda arn, key=run_key: owned_by(parents.list_job_tags(sagemaker, arn), key))
-    runs.forget_jobs(ddb, table, RUN_KEY_PREFIX, execution, list(jobs))
+    outcomes = _stop_and_forget(ddb, table, execution, fields["status"])
     waiters = forget_waiters(ddb, table, execution)
     released = runs.drop_lease(ddb, table, LOCK_KEY_PREFIX, fields["stateMachineArn"], fields["executionName"])
     _log({"decision": "run ended", "execution": execution, "status": fields["status"], "jobs": outcomes,
           "leaseReleased": released, "waitersRemoved": len(waiters)})
     return {"jobs": outcomes, "leaseReleased": released, "waitersRemoved": len(waiters)}
+
+
+def _stop_and_forget(ddb: Any, table: str, execution: str, status: str) -> dict[str, str]:
+    """Stop the jobs the ended execution planned that still run (unless it succeeded),
+    then forget them; what was found for each job."""
+    jobs = runs.recorded_jobs(ddb, table, RUN_KEY_PREFIX, execution)
+    outcomes: dict[str, str] = {}
+    if status != "SUCCEEDED":
+        sagemaker = runs.client("sagemaker")
+        for name, run_key in jobs.items():
+            if _still_awaited(ddb, table, name, execution):
+                outcomes[name] = "awaited by another run"
+                continue
+            # Only a job with this run's key: a name conflict's job belongs to another run.
+            outcomes[name] = runs.stop_if_running(
+                sagemaker, name, lambda arn, key=run_key: owned_by(parents.list_job_tags(sagemaker, arn), key))
+    runs.forget_jobs(ddb, table, RUN_KEY_PREFIX, execution, list(jobs))
+    return outcomes
+
+
+def _still_awaited(ddb: Any, table: str, job_name: str, execution: str) -> bool:
+    """Whether another execution that planned the job still runs (one run key, two
+    executions: the job is theirs too)."""
+    others = [arn for arn in runs.runs_of_job(ddb, table, RUN_KEY_PREFIX, job_name) if arn != execution]
+    if not others:
+        return False
+    sfn = runs.client("stepfunctions")
+    return any(runs.execution_status(sfn, arn) == "RUNNING" for arn in others)
 
 
 def record_planned_job(event: Mapping[str, Any], job_name: Any, run_key: Any) -> None:

@@ -6,7 +6,10 @@ The table (one per stack) has a partition key ``pk`` and a sort key ``sk``:
   ``{"executionArn", "since"}``, one lease per running execution;
 - ``run#<execution ARN>`` / ``job#<tuning job name>``: a job the execution planned, with
   its run key, written before the job is created; ``expiresAt`` (TTL) removes it a year
-  later if ``runEnded`` never does.
+  later if ``runEnded`` never does;
+- ``job#<tuning job name>`` / ``run#<execution ARN>``: the same record seen from the job,
+  so that ``runEnded`` can tell whether another execution still waits for the job (two
+  deliveries of one trigger event: one run key, one job, two executions).
 
 The decisions live in ``warm_start_rules.run_lock``; this module only talks to AWS. Like
 ``parents.py`` it imports nothing from ``warm_start_rules`` at module level.
@@ -131,6 +134,29 @@ def record_job(ddb: Any, table: str, run_prefix: str, execution_arn: str, job_na
         "planned": {"S": now.isoformat()},
         "expiresAt": {"N": str(int(now.timestamp()) + ttl_seconds)},
     })
+    ddb.put_item(TableName=table, Item={
+        "pk": {"S": _JOB_SORT_PREFIX + job_name},
+        "sk": {"S": run_prefix + execution_arn},
+        "executionArn": {"S": execution_arn},
+        "expiresAt": {"N": str(int(now.timestamp()) + ttl_seconds)},
+    })
+
+
+def runs_of_job(ddb: Any, table: str, run_prefix: str, job_name: str) -> list[str]:
+    """The executions that planned ``job_name`` and have not been forgotten."""
+    arns: list[str] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :run)",
+        "ExpressionAttributeValues": {":pk": {"S": _JOB_SORT_PREFIX + job_name}, ":run": {"S": run_prefix}},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = ddb.query(**kwargs)
+        arns += [item["executionArn"]["S"] for item in page.get("Items", []) if "executionArn" in item]
+        if "LastEvaluatedKey" not in page:
+            return arns
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def recorded_jobs(ddb: Any, table: str, run_prefix: str, execution_arn: str) -> dict[str, str]:
@@ -153,6 +179,8 @@ def recorded_jobs(ddb: Any, table: str, run_prefix: str, execution_arn: str) -> 
 
 def forget_jobs(ddb: Any, table: str, run_prefix: str, execution_arn: str, job_names: list[str]) -> None:
     for name in job_names:
+        ddb.delete_item(TableName=table, Key={"pk": {"S": _JOB_SORT_PREFIX + name},
+                                              "sk": {"S": run_prefix + execution_arn}})
         ddb.delete_item(TableName=table, Key={"pk": {"S": run_prefix + execution_arn},
                                               "sk": {"S": _JOB_SORT_PREFIX + name}})
 

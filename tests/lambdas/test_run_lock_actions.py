@@ -222,3 +222,26 @@ def test_a_malformed_run_record_is_rejected_before_any_write(aws: dict[str, Any]
     create_parent(aws["sagemaker"], "parent-1")
     with pytest.raises(WarmStartValidationError, match="runRecord"):
         handler.lambda_handler(valid_event(["parent-1"], runRecord={"table": TABLE}), None)
+
+
+def test_a_lease_released_between_the_failed_take_and_the_read_is_taken(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The holder's runEnded lands between B's failed conditional write and its read of the
+    holders: the lock is free, so B must not wait (or, skipping, be skipped with "0 of at
+    most 1 runs were in flight")."""
+    holder, waiter = start(aws, "holder"), start(aws, "waiter")
+    assert acquire(aws, holder)["acquired"] is True
+    original = runs.take_lease
+
+    def released_meanwhile(*args: Any, **kwargs: Any) -> bool:
+        taken = original(*args, **kwargs)
+        if not taken and args[4] == "waiter":
+            monkeypatch.setattr(runs, "take_lease", original)
+            aws["sfn"].stop_execution(executionArn=holder)
+            run_ended(aws, holder, "ABORTED")
+        return taken
+
+    monkeypatch.setattr(runs, "take_lease", released_meanwhile)
+    answer = acquire(aws, waiter, timeout=None)
+    assert answer["acquired"] is True and answer["holders"] == 1, answer

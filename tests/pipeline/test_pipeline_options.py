@@ -252,9 +252,9 @@ def test_without_rounds_the_states_are_unchanged(template, features):
 
 def test_rounds_lengthen_the_state_machine_timeout(template, features):
     definition = state_machine_definition(template, logical_id(features.rounds))
-    assert definition["TimeoutSeconds"] == 7 * 86400 + 3 * 30 * 86400
+    assert definition["TimeoutSeconds"] == 7 * 86400 + 3 * 30 * 86400 + 86400  # and a day waiting for the lock
     definition = state_machine_definition(template, logical_id(features.automatic))
-    assert definition["TimeoutSeconds"] == 7 * 86400 + 30 * 86400
+    assert definition["TimeoutSeconds"] == 7 * 86400 + 30 * 86400 + 86400
 
 
 def test_without_the_lock_the_run_starts_with_its_input(template, features):

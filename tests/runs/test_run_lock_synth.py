@@ -157,3 +157,14 @@ def test_a_busy_wait_that_would_not_fit_the_history_is_refused():
     with pytest.raises(ValueError, match="history"):
         WarmStartTuningPipeline(Stack(new_app(), "Long"), "Pipeline",
                                 **props(job_name_prefix="long", busy_wait_timeout=Duration.days(300)))
+
+
+def test_the_default_state_machine_timeout_covers_the_wait_for_the_lock(synthesized):
+    """A run may wait busy_wait_timeout for its turn, then wait for its parents and run its
+    job: the default timeout counted only the last two, so a run that had waited its turn
+    could time out with its job near the end (and runEnded would stop it)."""
+    waiting = state_machine_definition(synthesized["template"], synthesized["ids"]["waiting"])
+    skipping = state_machine_definition(synthesized["template"], synthesized["ids"]["skipping"])
+    unlocked = state_machine_definition(synthesized["template"], synthesized["ids"]["unlocked"])
+    assert waiting["TimeoutSeconds"] == unlocked["TimeoutSeconds"] + 86400  # the default busy wait: one day
+    assert skipping["TimeoutSeconds"] == unlocked["TimeoutSeconds"]  # a skipping run never waits

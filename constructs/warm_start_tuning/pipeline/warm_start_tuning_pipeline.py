@@ -37,7 +37,13 @@ from .props import (
 )
 from .rounds import MAX_EXECUTION_SECONDS, WarmStartRounds, rounds_timeout
 from ..runs.event_waits import poll_props_problems
-from ..runs.run_lock import RUN_SKIPPED_STATE, run_lock, run_lock_events, run_lock_problems
+from ..runs.run_lock import (
+    RUN_SKIPPED_STATE,
+    run_lock,
+    run_lock_events,
+    run_lock_problems,
+    run_lock_wait_seconds,
+)
 from .triggers import (
     NewDataTrigger,
     PipelineSchedule,
@@ -112,7 +118,8 @@ class WarmStartTuningPipeline(Construct):
         The warm-start props are those of :class:`WarmStartTuning` (see there). Besides:
 
         :param state_machine_timeout: the longest an execution may run. Default: the parent
-            wait timeout plus 30 days for the tuning job itself.
+            wait timeout plus 30 days for the tuning job itself (per round), plus the
+            longest wait for the run lock (``busy_wait_timeout``).
         :param existing_log_group: log group for the state machine. Default: a new one,
             kept one year. Conflicts with ``log_group_props``.
         :param log_group_props: props of the new log group (``logs.LogGroupProps`` keywords).
@@ -326,7 +333,11 @@ class WarmStartTuningPipeline(Construct):
             role=role,
             definition_body=sfn.DefinitionBody.from_chainable(workflow),
             state_machine_type=sfn.StateMachineType.STANDARD,
-            timeout=state_machine_timeout or rounds_timeout(rounds, wait_timeout),
+            # The default adds the longest wait for the lock: a run that waited its turn
+            # still has the parent wait and its job's own time ahead.
+            timeout=state_machine_timeout or Duration.seconds(min(
+                MAX_EXECUTION_SECONDS, rounds_timeout(rounds, wait_timeout).to_seconds()
+                + (run_lock_wait_seconds(when_busy, busy_wait_timeout) if max_concurrent_runs is not None else 0))),
             tracing_enabled=tracing_enabled,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
             comment=f"Warm-start tuning pipeline for jobs '{job_name_prefix}-*' (cdk-warm-start-tuning)",

@@ -11,8 +11,9 @@ guide, "Step Functions events"), so one rule per state machine invokes the valid
   ``.sync`` job, and nothing stops the job of the attach path or of a later round;
 - forgets the run record and releases the run's lease of the lock.
 
-Each step is idempotent: EventBridge delivers at least once. A lost event costs at most
-the lease, which the next run that finds the lock full reclaims.
+Each step is idempotent: EventBridge delivers at least once. A lost event (or one whose
+``runEnded`` failed Lambda's three asynchronous attempts) leaves the lease, and the jobs
+until the next run that finds the lock full reclaims the lease and stops them.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def add_run_cleanup(
             "stateMachineArn": events.EventField.from_path("$.detail.stateMachineArn"),
             "status": events.EventField.from_path("$.detail.status"),
         }),
-        # Lambda's asynchronous retries, and EventBridge's own for a throttled invoke: a
-        # lease or a running job is worth more than a day of attempts.
+        # EventBridge's retries of an invoke Lambda refused (throttled): a lease or a running
+        # job is worth more than a day of attempts. Once Lambda accepts the event, only its
+        # own two asynchronous retries follow a function error; after those, the next run
+        # that reclaims the lease stops the jobs (acquireLock).
         retry_attempts=185,
         max_event_age=Duration.hours(24),
     ))

@@ -51,6 +51,11 @@ def run_lock_events(when_busy: str, busy_wait_timeout: Optional[Duration]) -> in
     return PASS_EVENTS + (waits + 1) * attempt + waits * WAIT_EVENTS + TASK_EVENTS + 2 * PASS_EVENTS
 
 
+def run_lock_wait_seconds(when_busy: str, busy_wait_timeout: Optional[Duration]) -> int:
+    """The longest a run may wait for the lock (0 for a skipping pipeline)."""
+    return _timeout_seconds(when_busy, busy_wait_timeout) or 0
+
+
 def _timeout_seconds(when_busy: str, busy_wait_timeout: Optional[Duration]) -> Optional[int]:
     if when_busy == "skip":
         return None

@@ -21,7 +21,9 @@ class RunTable(Construct):
       running execution in its ``holders`` map;
     - ``pk = run#<execution ARN>``, ``sk = job#<name>``: a tuning job the execution
       planned, written before the job is created, so that an abort, a timeout or a
-      failure can stop it; removed when the execution ends, and by TTL a year later.
+      failure can stop it; removed when the execution ends, and by TTL a year later;
+    - ``pk = job#<name>``, ``sk = run#<execution ARN>``: the same record seen from the job
+      (whether another execution still waits for it), removed with it.
 
     On demand (a few writes per run), encrypted with an AWS-managed key, point-in-time
     recovery on. Removal policy DESTROY by default: the items only describe executions in

@@ -279,6 +279,39 @@ REQUIRED: tuple[tuple[str, str, str | None], ...] = (
         "HeartbeatEndpoint.clear_and_wait",
         "self._next_heartbeat_event.wait(timeout=self._heartbeat_seconds)",
     ),
+    # 12b. StopExecution (or the execution's timeout) during a .waitForTaskToken task
+    (
+        f"{_TASK}.service.state_task_service_callback",
+        "StateTaskServiceCallback._eval_wait_for_task_token",
+        "self._wait_for_task_token_timeout(",
+    ),
+    (
+        f"{_TASK}.service.state_task_service_callback",
+        "StateTaskServiceCallback._wait_for_task_token_heartbeat",
+        "heartbeat_endpoint.clear_and_wait()",
+    ),
+    (
+        f"{_TASK}.service.state_task_service_callback",
+        "StateTaskServiceCallback._eval_integration_pattern",
+        "timeout_seconds = env.stack.pop()",
+    ),
+    (
+        f"{_TASK}.service.state_task_service_callback",
+        "StateTaskServiceCallback._after_eval_execution",
+        "HistoryEventType.TaskSubmitted",
+    ),
+    (
+        f"{_TASK}.service.state_task_service_callback",
+        "StateTaskServiceCallback._after_eval_execution",
+        "if not env.is_mocked_mode():",
+    ),
+    (f"{_TASK}.service.state_task_service_callback", "StateTaskServiceCallback._is_integration_pattern", None),
+    (f"{_SFN}.asl.eval.environment", "Environment.is_running", None),
+    (f"{_SFN}.asl.eval.environment", "Environment.is_mocked_mode", None),
+    (f"{_SFN}.asl.eval.environment", "Environment.set_stop", "frame.set_stop("),
+    (f"{_SFN}.asl.eval.environment", "Environment.set_error", "self._program_state = ProgramError("),
+    (f"{_SFN}.asl.eval.environment", "Environment.__init__", "self._state_mutex = threading.RLock()"),
+    (f"{_SFN}.asl.eval.program_state", "ProgramStopped", None),
 )
 
 
@@ -1328,25 +1361,68 @@ def _execution_timed_out(env: Any) -> bool:
 _EVENTS_PATIENCE = 10.0
 
 
-def _simulated_wait(hooks: Hooks, event: threading.Event, timeout: float) -> bool:
+# Where the patched ``_eval_wait_for_task_token`` leaves, on a task's callback and
+# heartbeat endpoints, the environment (the task's frame) whose waits they serve.
+_WAIT_ENV = "_local_engine_env"
+
+
+class _SetOrEnded:
+    """What wakes a callback wait: its ``event`` set (the token sent back, a heartbeat),
+    or the task's environment ending (StopExecution, the execution's timeout, the
+    task's own TimeoutSeconds): moto then only pulses ``program_state_event``, which a
+    wait on the callback's event never sees. Duck-types the ``interrupt`` of
+    :meth:`SimulatedClock.sleep`."""
+
+    _SLICE = 0.02  # real seconds between looks at the environment
+
+    def __init__(self, event: threading.Event, env: Any | None) -> None:
+        self._event = event
+        self._env = env
+
+    def ended(self) -> bool:
+        return self._env is not None and not self._env.is_running()
+
+    def is_set(self) -> bool:
+        return self._event.is_set() or self.ended()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._env is None:
+            return self._event.wait(timeout)
+        deadline = None if timeout is None else _time.monotonic() + timeout
+        while not self.is_set():
+            left = self._SLICE if deadline is None else min(self._SLICE, deadline - _time.monotonic())
+            if left <= 0:
+                return self.is_set()
+            self._event.wait(left)
+        return True
+
+
+def _simulated_wait(hooks: Hooks, event: threading.Event, timeout: float, env: Any | None = None) -> bool:
     """Wait until ``event`` is set or ``timeout`` simulated seconds have passed; whether
     it was set. Time moves in steps that end at each simulated job's next status change
     or schedule's next invocation, after which the deliveries they caused run (one of
     them may be what sends the task token back). With ``time_scale=math.inf`` a wait
     that nothing in the simulation ends jumps to its timeout at once: a token sent back
-    from outside (a test's own thread) needs a finite time scale."""
+    from outside (a test's own thread) needs a finite time scale.
+
+    ``env``, the task's environment: the wait also ends (False unless ``event`` is set)
+    as soon as it stops running, i.e. the execution was stopped or timed out, or the
+    task timed out; time then moves no further for it."""
+    wake = _SetOrEnded(event, env)
+    if wake.ended():
+        return event.is_set()
     deadline = hooks.clock.elapsed() + timeout
-    while not event.is_set():
+    while not wake.is_set():
         left = deadline - hooks.clock.elapsed()
         if left <= 0:
             return event.is_set()
         next_change = hooks.seconds_until_next_change or hooks.sagemaker.seconds_until_next_change
         change = next_change()
         step = left if change is None else min(left, max(change, 0.001))
-        hooks.clock.sleep(step, interrupt=event, cancelled=event.is_set)
-        if change is not None and step < left:
+        hooks.clock.sleep(step, interrupt=wake, cancelled=wake.is_set)
+        if change is not None and step < left and not wake.ended():
             hooks.await_events(_EVENTS_PATIENCE)
-    return True
+    return event.is_set()
 
 
 def _install_callbacks(hooks: Hooks) -> None:
@@ -1359,7 +1435,7 @@ def _install_callbacks(hooks: Hooks) -> None:
     def wait(self: Any, timeout: float | None = None) -> Any:
         if timeout is None:
             return original_wait(self, timeout)
-        _simulated_wait(hooks, self._notify_event, timeout)
+        _simulated_wait(hooks, self._notify_event, timeout, vars(self).get(_WAIT_ENV))
         return self._outcome
 
     def notify_heartbeat(self: Any) -> bool:
@@ -1374,7 +1450,9 @@ def _install_callbacks(hooks: Hooks) -> None:
             if self._next_heartbeat_event.is_set():
                 self._next_heartbeat_event.clear()
                 return True
-        received = _simulated_wait(hooks, self._next_heartbeat_event, self._heartbeat_seconds)
+        received = _simulated_wait(
+            hooks, self._next_heartbeat_event, self._heartbeat_seconds, vars(self).get(_WAIT_ENV)
+        )
         with self._mutex:
             # Consumed: the next wait needs the next heartbeat.
             self._next_heartbeat_event.clear()
@@ -1383,6 +1461,7 @@ def _install_callbacks(hooks: Hooks) -> None:
     _patch(endpoint, "wait", wait)
     _patch(endpoint, "notify_heartbeat", notify_heartbeat)
     _patch(heartbeat, "clear_and_wait", clear_and_wait)
+    _install_callback_stop()
 
     # SendTaskFailure: moto's response handler drops the cause.
     responses = _resolve("moto.stepfunctions.responses", "StepFunctionResponse")
@@ -1424,6 +1503,120 @@ def _install_callbacks(hooks: Hooks) -> None:
         )
 
     _patch(state_task, "_from_error", _from_error)
+
+
+def _install_callback_stop() -> None:
+    """StopExecution at any moment of a ``.waitForTaskToken`` task ends the execution
+    ABORTED at once, as on AWS, with nothing more recorded for the task.
+
+    moto's callback waits only watch the token's event (the stop pulses
+    ``program_state_event``), so a stopped execution kept waiting until the token came
+    back or timed out, and that outcome (a SendTaskFailure, the States.Timeout) then
+    overwrote the stopped state with an error: FAILED. A stop during the task's service
+    call (the Lambda) was worse: the stopped environment skips evaluating
+    TimeoutSeconds, so moto popped the state's input as the timeout (States.Runtime:
+    "unsupported operand type(s) for +: 'float' and 'dict'"). Here the waits end when
+    the task's environment stops running, a stopped task records no TaskSubmitted or
+    TaskSucceeded, and an error raised once the execution is stopped no longer turns it
+    into a failure (``Environment.set_error`` keeps a stopped program stopped)."""
+    callback_module = f"{_TASK}.service.state_task_service_callback"
+    callback = _resolve(callback_module, "StateTaskServiceCallback")
+    service_base = _resolve(f"{_TASK}.service.state_task_service", "StateTaskService")
+    history_event_type = _resolve(f"{_SFN}.api", "HistoryEventType")
+    task_submitted_details = _resolve(f"{_SFN}.api", "TaskSubmittedEventDetails")
+    data_details = _resolve(f"{_SFN}.api", "HistoryEventExecutionDataDetails")
+    event_details = _resolve(f"{_SFN}.asl.eval.event.event_detail", "EventDetails")
+    to_json_str = _resolve(f"{_SFN}.asl.utils.encoding", "to_json_str")
+    original_wait_for_token = callback._eval_wait_for_task_token
+    original_pattern = callback._eval_integration_pattern
+    original_after = callback._after_eval_execution
+
+    @functools.wraps(original_wait_for_token)
+    def _eval_wait_for_task_token(
+        self: Any, env: Any, timeout_seconds: Any, callback_endpoint: Any, heartbeat_endpoint: Any
+    ) -> Any:
+        # The endpoints' waits (patched above) end when ``env`` stops running.
+        for waited in (callback_endpoint, heartbeat_endpoint):
+            if waited is not None:
+                vars(waited)[_WAIT_ENV] = env
+        return original_wait_for_token(
+            self,
+            env=env,
+            timeout_seconds=timeout_seconds,
+            callback_endpoint=callback_endpoint,
+            heartbeat_endpoint=heartbeat_endpoint,
+        )
+
+    @functools.wraps(original_pattern)
+    def _eval_integration_pattern(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        if not env.is_running():
+            # Stopped during the service call: moto would skip TimeoutSeconds (pruned on
+            # a stopped environment) and pop the state's input in its place. The
+            # service's response stays on the stack (the frame's output, discarded).
+            return
+        try:
+            original_pattern(self, env, *args, **kwargs)
+        except Exception:
+            if env.is_running():
+                raise
+            # The wait ended because the execution stopped (or timed out): whatever
+            # outcome that gave (moto: a timeout) is no outcome of the task.
+            env.stack.append(None)
+
+    @functools.wraps(original_after)
+    def _after_eval_execution(
+        self: Any, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+    ) -> None:
+        if not self._is_integration_pattern() or env.is_mocked_mode():
+            original_after(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+            return
+        # As moto's, except that a task whose execution was stopped (or timed out)
+        # during its service call or its wait records nothing more (AWS records the
+        # ExecutionAborted and nothing after).
+        if not env.is_running():
+            return
+        env.event_manager.add_event(
+            context=env.event_history_context,
+            event_type=history_event_type.TaskSubmitted,
+            event_details=event_details(
+                taskSubmittedEventDetails=task_submitted_details(
+                    resource=self._get_sfn_resource(),
+                    resourceType=self._get_sfn_resource_type(),
+                    output=to_json_str(env.stack[-1]),
+                    outputDetails=data_details(truncated=False),
+                )
+            ),
+        )
+        self._eval_integration_pattern(
+            env=env,
+            resource_runtime_part=resource_runtime_part,
+            normalised_parameters=normalised_parameters,
+            state_credentials=state_credentials,
+        )
+        if not env.is_running():
+            return
+        service_base._after_eval_execution(
+            self, env, resource_runtime_part, normalised_parameters, state_credentials
+        )
+
+    _patch(callback, "_eval_wait_for_task_token", _eval_wait_for_task_token)
+    _patch(callback, "_eval_integration_pattern", _eval_integration_pattern)
+    _patch(callback, "_after_eval_execution", _after_eval_execution)
+
+    # Once stopped, an execution is ABORTED whatever its threads raise afterwards (a
+    # task's late outcome, a Lambda's error): moto's set_error replaced the stopped state.
+    environment = _resolve(f"{_SFN}.asl.eval.environment", "Environment")
+    stopped = _resolve(f"{_SFN}.asl.eval.program_state", "ProgramStopped")
+    original_set_error = environment.set_error
+
+    @functools.wraps(original_set_error)
+    def set_error(self: Any, error: Any) -> None:
+        with self._state_mutex:
+            if isinstance(self._program_state, stopped):
+                return
+            original_set_error(self, error)
+
+    _patch(environment, "set_error", set_error)
 
 
 def install(hooks: Hooks) -> None:

@@ -55,6 +55,9 @@ moves one. What is patched, and why:
     before time moves on; SendTaskHeartbeat on a task without HeartbeatSeconds succeeds
     (moto answers InvalidToken); SendTaskFailure keeps its cause (moto drops it); a
     missed heartbeat fails the task with States.HeartbeatTimeout (moto: States.Timeout).
+    StopExecution (or the execution's timeout) at any moment of such a task ends the
+    wait at once, records nothing more for the task, and the execution ends ABORTED
+    (moto kept waiting, then let the token's late outcome turn it FAILED).
 13. DynamoDB requests are atomic: moto's backend reads an item, evaluates the condition
    and writes without a lock, so two threads' conditional writes can both pass. DynamoDB
    applies each conditional write atomically (DynamoDB developer guide, "Condition

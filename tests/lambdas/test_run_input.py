@@ -102,7 +102,7 @@ def test_dispatcher_routes_prepare_and_refuses_unknown_actions():
     assert handler.lambda_handler(event({}), None)["parents"] == ["imgcls-parent-1"]
     with pytest.raises(WarmStartValidationError) as caught:
         handler.lambda_handler({"action": "delete-everything"}, None)
-    assert "event.action must be one of checkOwner, nextRound, poll, prepare, validate" in str(caught.value)
+    assert "event.action must be one of acquireLock, checkOwner, jobChanged, nextRound, poll, prepare, registerWait, runEnded, sweepWaiters, validate" in str(caught.value)
 
 
 # --- the run key (run_key.py) ----------------------------------------------------------------

@@ -100,8 +100,8 @@ def test_a_wait_of_300_days_is_accepted_with_events_and_refused_with_polling():
                                                                parent_wait_timeout=Duration.days(300)))
     machine_id = stack.resolve(stack.get_logical_id(pipeline.state_machine.node.default_child))
     definition = state_machine_definition(Template.from_stack(stack), machine_id)
-    # 300 days of waiting + 30 for the job: within Step Functions' one year.
-    assert definition["TimeoutSeconds"] == 330 * 86400
+    # 300 days of waiting, 30 for the job, 1 for the run lock: within Step Functions' one year.
+    assert definition["TimeoutSeconds"] == 331 * 86400
     with pytest.raises(ValueError, match="history events"):
         WarmStartTuningPipeline(Stack(new_app(), "LongPoll"), "Polling", **props(
             job_name_prefix="lnp", wait_mode="polling", parent_wait_timeout=Duration.days(300)))

@@ -139,9 +139,14 @@ def _accepted_run(local: LocalRun, timeout: float) -> bool:
         best = local.engine.sagemaker.describe(parent).get("BestTrainingJob")
         print(f"{INDENT}Parent {parent}'s best: {_training_job(best)}")
     print(INDENT + counts_line(result))
+    # The run waited for its parents: several polls (wait_mode="polling"), or one event
+    # wait that ended later than it began (wait_mode="events", the default).
     polls = sum(1 for name, _ in result.states_entered if name == "PollParentJobs")
+    entered = dict(reversed(result.states_entered))
+    waited_on_events = "AwaitJobsTerminal" in entered and entered.get("ValidateWarmStart", 0) > entered[
+        "AwaitJobsTerminal"]
     return bool(
-        job and created == [job] and output.get("bestTrainingJob") and polls > 1
+        job and created == [job] and output.get("bestTrainingJob") and (polls > 1 or waited_on_events)
     )
 
 

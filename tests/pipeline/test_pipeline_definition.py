@@ -63,9 +63,8 @@ def test_state_order_lock_prepare_wait_validate_create_result_event(template):
     }
     # The parent wait (wait_mode="events", the default): one task, whatever its length.
     assert states["PrepareRun"]["Next"] == "AwaitJobsTerminal"
-    assert states["AwaitJobsTerminal"]["Next"] == "ParentJobsTerminal"
+    assert states["AwaitJobsTerminal"]["Next"] == "ValidateWarmStart"
     assert "PollParentJobs" not in states and "WaitBeforeNextPoll" not in states
-    assert states["ParentJobsTerminal"]["Next"] == "ValidateWarmStart"
     assert states["ValidateWarmStart"]["Next"] == "CreateTuningJob"
     # The .sync output is not read: the finished job is described, the output built from that.
     assert states["CreateTuningJob"]["Next"] == "DescribeTuningJob"
@@ -254,7 +253,7 @@ def test_a_job_that_already_exists_is_waited_for_not_created_again(states):
     assert payload["jobs.$"] == "$.existingJob.jobs"
     assert payload["errors"] == {"notFound": "TuningJobFailed", "timeout": "TuningJobFailed"}
     assert states["ExistingJob: TuningJobFailed"]["Error"] == "TuningJobFailed"
-    assert states["ExistingJob: ParentJobsTerminal"]["Next"] == "DescribeExistingJob"
+    assert states["ExistingJob: AwaitJobsTerminal"]["Next"] == "DescribeExistingJob"
     assert states["DescribeExistingJob"]["Resource"].endswith(":states:::aws-sdk:sagemaker:describeHyperParameterTuningJob")
     assert states["ExistingJobCompleted?"]["Choices"][0]["Next"] == "HasOverallBestTrainingJob?"
     assert states["ExistingJobNotCompleted"]["Error"] == "TuningJobFailed"

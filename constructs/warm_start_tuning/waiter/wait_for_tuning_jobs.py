@@ -30,8 +30,8 @@ from .history_budget import (
 # What the poll step keeps of the handler's answer (the poll contract).
 POLL_RESULT_FIELDS = ("iteration", "waitedSeconds", "allTerminal", "missing", "statuses", "nextWaitSeconds", "timedOut")
 
-# The event wait's task (entered, scheduled, started, submitted, succeeded, exited) and the Pass after it.
-EVENT_WAIT_EVENTS = 6 + 2
+# The event wait's task: entered, scheduled, started, submitted, succeeded, exited.
+EVENT_WAIT_EVENTS = 6
 NOT_FOUND_ERROR = "ParentTuningJobNotFound"
 TIMEOUT_ERROR = "ParentWaitTimeout"
 VALIDATION_ERROR = "WarmStartValidationError"
@@ -232,8 +232,8 @@ class WaitForTuningJobs(sfn.StateMachineFragment):
         wait.add_catch(sfn.Fail(self, "AwaitJobsTerminalFailed", error=VALIDATOR_FAILED_ERROR,
                                 cause_path="$.error.Cause"),
                        errors=VALIDATOR_FAILURE_ERRORS, result_path="$.error")
-        self._done = sfn.Pass(self, "ParentJobsTerminal", comment="Every job is Completed, Stopped or Failed")
-        wait.next(self._done)
+        # The task is the fragment's end: its success means every job is terminal.
+        self._done = wait
         self._start = wait
 
     @property

@@ -35,7 +35,7 @@ class _Stack:
             parents=["lock-parent"], parent_wait_timeout=Duration.hours(1), state_machine_timeout=Duration.hours(3),
             tuning_job_config=request["HyperParameterTuningJobConfig"],
             training_job_definition=request["TrainingJobDefinition"],
-            parent_poll_interval=Duration.minutes(1), parent_poll_max_interval=Duration.minutes(5),
+            parent_poll_interval=Duration.minutes(1), parent_poll_max_interval=Duration.minutes(5), wait_mode="polling",
         )
         # No lock: two runs with the same run key can be in flight at once.
         self.unlocked = WarmStartTuningPipeline(
@@ -43,7 +43,7 @@ class _Stack:
             parents=["lock-parent"], parent_wait_timeout=Duration.hours(1), max_concurrent_runs=None,
             tuning_job_config=request["HyperParameterTuningJobConfig"],
             training_job_definition=request["TrainingJobDefinition"],
-            parent_poll_interval=Duration.minutes(1), parent_poll_max_interval=Duration.minutes(5),
+            parent_poll_interval=Duration.minutes(1), parent_poll_max_interval=Duration.minutes(5), wait_mode="polling",
         )
         app.synth()
         self.stack = stack

@@ -147,8 +147,8 @@ class WarmStartTuningIntegStack(Stack):
             sagemaker_role=role,
             job_name_prefix=PREFIX,
             parents=[self.parent_name],
-            parent_poll_interval=Duration.minutes(1),
-            parent_poll_max_interval=Duration.minutes(2),
+            # The default wait: woken by SageMaker's events; a 1-minute sweep bounds a lost one.
+            sweep_interval=Duration.minutes(1),
             parent_wait_timeout=Duration.hours(2),
             log_group_props={"removal_policy": RemovalPolicy.DESTROY},
         )

@@ -42,7 +42,10 @@ def synthesize(outdir: Path) -> Templates:
     """app.py's stack as `cdk synth` writes it, plus the short-wait variant (its own app)."""
     example = load_example_app()
     app = new_app(outdir)
-    example.ImageClassifierTuningStack(app, EXAMPLE_STACK, bucket_name="example-ml-data", parent_job=PARENT)
+    # wait_mode="polling": these are the poll loop's tests (its states, its backoff); the
+    # default event wait runs in tests/features/test_feature_event_waits.py and `make demo`.
+    example.ImageClassifierTuningStack(app, EXAMPLE_STACK, bucket_name="example-ml-data", parent_job=PARENT,
+                                       wait_mode="polling")
     # Its own app: the same name space twice in one app is refused (the trust model).
     variant_app = new_app(outdir / "short-wait")
     variant = Stack(variant_app, SHORT_WAIT_STACK)
@@ -57,6 +60,7 @@ def synthesize(outdir: Path) -> Templates:
         job_name_prefix=PREFIX,
         parents=[PARENT],
         parent_wait_timeout=Duration.seconds(SHORT_WAIT_TIMEOUT_S),
+        wait_mode="polling",
     )
     app.synth()
     variant_app.synth()

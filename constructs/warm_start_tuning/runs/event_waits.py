@@ -137,10 +137,10 @@ class EventWaits(Construct):
             id=iam5_resource_finding(sweep_role, f"{function.function_arn}:*"),
             reason="aws-cdk-lib's grant_invoke: the validator function and its versions (':*'), nothing else.",
         ))
-        # SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat take no resource-level
-        # permission (Service Authorization Reference: no resource types; the IAM console
-        # says "only support the all resources wildcard"): "*" is the only form that works.
-        # The validator only sends the tokens its own waits registered in the run table.
+        # SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat: the IAM console says these
+        # "only support the all resources wildcard" (aws-cdk discussion #26401: a grant on
+        # the state machine's ARN is refused). The less convenient reading, "*", works under
+        # both readings; the validator only sends the tokens its own waits registered.
         statement = iam.PolicyStatement(
             actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
             resources=["*"],

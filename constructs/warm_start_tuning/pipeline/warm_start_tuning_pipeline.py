@@ -365,41 +365,17 @@ class WarmStartTuningPipeline(Construct):
         # succeeds (completionEvent.published false), and this alarm says so.
         self.completion_event_alarm: Optional[cloudwatch.Alarm] = None
         if publish_completion_event:
-            not_published = logs.MetricFilter(
-                self,
-                "CompletionEventNotPublishedFilter",
-                log_group=self.log_group,
-                metric_namespace="WarmStartTuning",
-                # One metric per pipeline: pipelines may share a log group.
-                metric_name=f"CompletionEventNotPublished-{Names.unique_id(self)}",
-                filter_pattern=logs.FilterPattern.all(
-                    logs.FilterPattern.string_value("$.type", "=", "PassStateEntered"),
-                    logs.FilterPattern.string_value("$.details.name", "=", NOT_PUBLISHED_STATE),
-                ),
-                metric_value="1",
-            )
             self.completion_event_alarm = self._alarm(
                 "CompletionEventNotPublishedAlarm",
-                not_published.metric(),
+                self._state_entered_metric(NOT_PUBLISHED_STATE),
                 "completed its job but could not publish the completion event",
             )
         # A run that found the lock full and did not wait (or waited in vain): it
         # succeeds, created nothing, and this alarm says so.
+        self.run_skipped_metric: Optional[cloudwatch.Metric] = None
         self.run_skipped_alarm: Optional[cloudwatch.Alarm] = None
         if max_concurrent_runs is not None:
-            skipped = logs.MetricFilter(
-                self,
-                "RunSkippedFilter",
-                log_group=self.log_group,
-                metric_namespace="WarmStartTuning",
-                metric_name=f"RunSkipped-{Names.unique_id(self)}",
-                filter_pattern=logs.FilterPattern.all(
-                    logs.FilterPattern.string_value("$.type", "=", "PassStateEntered"),
-                    logs.FilterPattern.string_value("$.details.name", "=", RUN_SKIPPED_STATE),
-                ),
-                metric_value="1",
-            )
-            self.run_skipped_metric = skipped.metric()
+            self.run_skipped_metric = self._state_entered_metric(RUN_SKIPPED_STATE)
             self.run_skipped_alarm = self._alarm(
                 "RunSkippedAlarm", self.run_skipped_metric,
                 "was skipped: other runs held the run lock and it created no tuning job")
@@ -415,6 +391,23 @@ class WarmStartTuningPipeline(Construct):
         self.new_data_rule: Optional[events.Rule] = (
             add_new_data_trigger(self, self.state_machine, new_data_trigger) if new_data_trigger is not None else None
         )
+
+    def _state_entered_metric(self, state_name: str) -> cloudwatch.Metric:
+        """How often executions entered the Pass state ``state_name``: a metric filter on
+        the state machine's log (``<state>-<pipeline>``: pipelines may share a log group)."""
+        entered = logs.MetricFilter(
+            self,
+            f"{state_name}Filter",
+            log_group=self.log_group,
+            metric_namespace="WarmStartTuning",
+            metric_name=f"{state_name}-{Names.unique_id(self)}",
+            filter_pattern=logs.FilterPattern.all(
+                logs.FilterPattern.string_value("$.type", "=", "PassStateEntered"),
+                logs.FilterPattern.string_value("$.details.name", "=", state_name),
+            ),
+            metric_value="1",
+        )
+        return entered.metric()
 
     def _alarm(self, construct_id: str, metric: cloudwatch.Metric, what: str) -> cloudwatch.Alarm:
         alarm = metric.with_(period=Duration.minutes(5), statistic="Sum").create_alarm(

@@ -27,7 +27,6 @@ not at import time, so importing the module (and the synth-time tests that do) s
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 import parents
+from structured_log import log as _log
 from run_actions import acquire_lock_handler, record_planned_job, run_ended_handler
 from wait_actions import job_changed_handler, register_wait_handler, sweep_waiters_handler
 from warm_start_rules._access import json_int
@@ -55,8 +55,6 @@ from warm_start_rules.request_checks import job_name_problem
 from warm_start_rules.rounds import next_round
 from warm_start_rules.run_input import prepare_run
 
-LOGGER = logging.getLogger("warm_start_validator")
-LOGGER.setLevel(logging.INFO)
 
 _OPERATION = "CreateHyperParameterTuningJob"
 # Step Functions caps an error Cause at 32 KiB: keep botocore's report to a readable size.
@@ -108,12 +106,6 @@ def model_violations(request: Any) -> list[Violation]:
             )
         )
     return violations
-
-
-def _log(record: Mapping[str, Any]) -> None:
-    # One JSON object per line: CloudWatch Logs Insights parses it without a pattern.
-    line = json.dumps(record, default=str, sort_keys=True)
-    LOGGER.info(line)
 
 
 def _short(value: Any) -> Any:

@@ -8,13 +8,12 @@ Decisions are in ``warm_start_rules.run_lock``; AWS calls in ``runs``.
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 import parents
 import runs
+from structured_log import log as _log
 from wait_actions import forget_waiters
 from warm_start_rules.codes import INVALID_REQUEST
 from warm_start_rules.errors import Violation, WarmStartValidationError
@@ -29,15 +28,10 @@ from warm_start_rules.run_lock import (
     read_run_ended_event,
 )
 
-LOGGER = logging.getLogger("warm_start_validator")
 
 
 def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
-
-
-def _log(record: Mapping[str, Any]) -> None:
-    LOGGER.info(json.dumps(record, default=str, sort_keys=True))
 
 
 def acquire_lock_handler(event: Any, context: Any) -> dict[str, Any]:

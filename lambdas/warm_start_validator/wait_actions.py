@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from botocore.exceptions import ClientError
 
 import parents
 import runs
+from structured_log import log as _log
 from warm_start_rules.event_waits import (
     CLAIM_SECONDS,
     JOB_INDEX_PREFIX,
@@ -41,7 +41,6 @@ from warm_start_rules.event_waits import (
 )
 from warm_start_rules.run_lock import parse_time
 
-LOGGER = logging.getLogger("warm_start_validator")
 # The task is gone: completed by another check, or its execution ended.
 _CLOSED_TASK_CODES = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
 
@@ -52,10 +51,6 @@ def _now(event: Any = None) -> _dt.datetime:
     clock when the event carries none. Deadlines are judged on AWS's timeline."""
     stamped = parse_time(event.get("now")) if isinstance(event, Mapping) else None
     return stamped or _dt.datetime.now(_dt.timezone.utc)
-
-
-def _log(record: Mapping[str, Any]) -> None:
-    LOGGER.info(json.dumps(record, default=str, sort_keys=True))
 
 
 def _code(error: ClientError) -> str:
@@ -174,11 +169,10 @@ def _check(ddb: Any, table: str, key: str, *, now: _dt.datetime, probe: bool = F
         return "gone"
     registered = parse_time(item["registered"]["S"]) or now
     deadline = parse_time(item["deadline"]["S"]) or now
-    sagemaker = parents.describe_parent
     client = runs.client("sagemaker")
     statuses: dict[str, str | None] = {}
     for job in (j["S"] for j in item["jobs"]["L"]):
-        described = sagemaker(client, job)
+        described = parents.describe_parent(client, job)
         statuses[job] = None if described is None else str(described.get("HyperParameterTuningJobStatus"))
     outcome = decide(statuses, registered=registered, deadline=deadline, now=now,
                      not_found_error=item["notFoundError"]["S"], timeout_error=item["timeoutError"]["S"])

@@ -14,7 +14,7 @@ import pytest
 
 ASSET = Path(__file__).resolve().parents[2] / "lambdas" / "warm_start_validator"
 ENGINE = ASSET / "warm_start_rules"
-LOCAL = {"handler", "parents", "run_actions", "runs", "wait_actions", "warm_start_rules"}
+LOCAL = {"handler", "parents", "run_actions", "runs", "structured_log", "wait_actions", "warm_start_rules"}
 AWS_SDK = {"boto3", "botocore"}
 # What boto3/botocore themselves pull in on the Lambda runtime (they ship there together).
 SDK_DEPENDENCIES = {"s3transfer", "jmespath", "dateutil", "urllib3", "six", "certifi", "awscrt"}

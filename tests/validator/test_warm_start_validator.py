@@ -21,7 +21,8 @@ from warm_start_tuning._paths import validator_asset_dir
 from warm_start_tuning.validator.warm_start_validator import ASSET_EXCLUDES
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/imgcls-training"
-ASSET_TOP_LEVEL = {"__init__.py", "handler.py", "parents.py", "run_actions.py", "runs.py", "wait_actions.py",
+ASSET_TOP_LEVEL = {"__init__.py", "handler.py", "parents.py", "run_actions.py", "runs.py", "structured_log.py",
+                   "wait_actions.py",
                    "warm_start_rules"}
 
 

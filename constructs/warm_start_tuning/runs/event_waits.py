@@ -26,6 +26,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
+from .._singleton import stack_singleton
 from ..nag import iam5_resource_finding
 from .run_table import RunTable
 
@@ -170,10 +171,4 @@ class EventWaits(Construct):
         stack = Stack.of(scope)
         construct_id = SINGLETON_ID if function.node.scope is not None and function.node.path.startswith(
             f"{stack.node.path}/WarmStartValidator/") else f"{SINGLETON_ID}{function.node.addr[:8]}"
-        existing = stack.node.try_find_child(construct_id)
-        if existing is None:
-            return cls(stack, construct_id, function=function)
-        if not isinstance(existing, cls):
-            raise ValueError(f"EventWaits.of: the id {construct_id!r} in stack {stack.stack_name!r} is taken by a "
-                             f"{type(existing).__name__}")
-        return existing
+        return stack_singleton(scope, construct_id, cls, lambda parent, id_: cls(parent, id_, function=function))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+from .._singleton import stack_singleton
 
 SINGLETON_ID = "WarmStartRunTable"
 #: DynamoDB's TTL attribute of the run records (epoch seconds).
@@ -60,11 +62,4 @@ class RunTable(Construct):
     @classmethod
     def of(cls, scope: Construct) -> "RunTable":
         """The stack's run table, created on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(SINGLETON_ID)
-        if existing is None:
-            return cls(stack, SINGLETON_ID)
-        if not isinstance(existing, cls):
-            raise ValueError(f"RunTable.of: the id {SINGLETON_ID!r} in stack {stack.stack_name!r} is taken by a "
-                             f"{type(existing).__name__}, expected a RunTable")
-        return existing
+        return stack_singleton(scope, SINGLETON_ID, cls, cls)

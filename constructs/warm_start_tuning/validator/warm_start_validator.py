@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._paths import validator_asset_dir
+from .._singleton import stack_singleton
 from ..nag import arn_finding
 
 # The id under the stack where the shared instance lives; `of()` looks it up there.
@@ -206,13 +207,4 @@ class WarmStartValidator(Construct):
     @classmethod
     def of(cls, scope: Construct) -> "WarmStartValidator":
         """The stack's single validator, created on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(SINGLETON_ID)
-        if existing is None:
-            return cls(stack, SINGLETON_ID)
-        if not isinstance(existing, cls):
-            raise ValueError(
-                f"WarmStartValidator.of: the id {SINGLETON_ID!r} in stack {stack.stack_name!r} is taken by "
-                f"a {type(existing).__name__}, expected a WarmStartValidator"
-            )
-        return existing
+        return stack_singleton(scope, SINGLETON_ID, cls, cls)
